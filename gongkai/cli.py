@@ -1,0 +1,122 @@
+"""The ``gongkai`` command.
+
+Each area registers its own sub-commands from its own module, so this file only dispatches:
+``gongkai.report.commands`` (pure, no Django), ``gongkai.workdays.commands`` and
+``gongkai.agencies.commands`` (need Django). Django-backed commands call ``setup_django()`` first.
+Every user error ends with a one-line Chinese message on stderr and a non-zero exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# Modules that contribute sub-commands: each has ``register(subparsers)``; the parsers it adds set
+# ``func`` to a callable taking the parsed args and returning an exit code.
+COMMAND_MODULES = (
+    "gongkai.report.commands",
+    "gongkai.workdays.commands",
+    "gongkai.agencies.commands",
+)
+
+
+class CommandError(Exception):
+    """A user-facing failure: message printed on stderr, exit code kept."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongkai.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(argv: list[str]) -> int:
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["gongkai", *argv])
+    return 0
+
+
+def _register_django(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("migrate", help="建立或升级数据库")
+    p.add_argument("--noinput", action="store_true")
+    p.set_defaults(func=lambda a: _manage(["migrate", "--noinput", "-v", "0"]))
+
+    p = sub.add_parser("demo", help="载入演示数据（可重复执行）")
+    p.set_defaults(func=lambda a: _manage(["load_demo"]))
+
+    p = sub.add_parser("serve", help="启动网站")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", default="8000")
+    p.set_defaults(func=lambda a: _manage(["runserver", f"{a.host}:{a.port}", "--noreload"]))
+
+    p = sub.add_parser("worker", help="运行后台任务（django-tasks 数据库队列）")
+    p.set_defaults(func=lambda a: _manage(["db_worker"]))
+
+    p = sub.add_parser("dbcheck", help="检查数据库能否连接")
+    p.add_argument("--url", help="数据库地址，默认取 DATABASE_URL")
+    p.set_defaults(func=_dbcheck)
+
+    p = sub.add_parser("manage", help="Django 管理命令", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=lambda a: _manage(a.rest))
+
+
+def _dbcheck(args: argparse.Namespace) -> int:
+    if args.url:
+        os.environ["DATABASE_URL"] = args.url
+    setup_django()
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        raise CommandError(f"无法连接数据库：{str(exc).splitlines()[0]}", 1) from None
+    print(f"数据库可用：{connection.vendor}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gongkai", description="gongkai 政府信息公开工作平台")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # area not built yet
+        module.register(sub)
+    _register_django(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(f"gongkai: {exc.message}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("gongkai: 已中断", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
