@@ -44,6 +44,9 @@ class Report:
     unreadable: list[dict[str, str]] = field(default_factory=list)
     # What the parser did that a reader should know (fuzzy label matches, collapsed rows, …).
     notes: list[str] = field(default_factory=list)
+    # Section numbers ("1"–"6") in the order their headings appear in the source, as parsers saw them;
+    # empty when unknown (e.g. built in code). Used by the ``sections`` check (all six, in order).
+    headings: list[str] = field(default_factory=list)
 
     # -- shape -----------------------------------------------------------------------------------
     @property
@@ -103,6 +106,8 @@ class Report:
             out["unreadable"] = list(self.unreadable)
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.headings:
+            out["headings"] = list(self.headings)
         return out
 
     def to_json(self, indent: int | None = 1) -> str:
@@ -153,6 +158,10 @@ class Report:
                 raise ReportError(f"JSON 单元格 {key} 为“?”，但 unreadable 中未说明原因")
         notes = data.get("notes") or []
         report.notes = [str(n) for n in notes] if isinstance(notes, list) else []
+        headings = data.get("headings") or []
+        if not isinstance(headings, list) or not all(isinstance(h, str) for h in headings):
+            raise ReportError("JSON 中的 headings 应为章节序号列表，如 [\"1\", \"2\"]")
+        report.headings = list(headings)
         return report
 
     @classmethod
