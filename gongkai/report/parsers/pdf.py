@@ -1,0 +1,514 @@
+"""PDF annual reports → ``core.Document`` → ``Report``.
+
+One pass over each page with pdfplumber: ruled tables are found from their ruling lines
+(``find_tables``) and rebuilt as grids with merged cells expanded; every character outside a table
+becomes prose lines. Page furniture (page numbers, running headers) is dropped, tables split across
+pages are joined, and PDF-producer quirks (CJK radical code points, full-width digits) are normalised,
+so that ``core.assemble`` sees the same clean document it gets from HTML or DOCX.
+
+Tables printed without ruling lines reach ``core`` as text lines; ``_unruled_rows`` puts each row's
+numbers on the line of its label (they are often printed vertically centred, above or below the first
+label line) and lifts vertically printed group labels (one character per line) out of the row flow.
+Nothing is ever guessed: a glyph without a Unicode mapping becomes ``?`` (unreadable), never a digit.
+"""
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from ..errors import ReportError
+from ..layouts import APPEAL_GROUPS, LAYOUTS, LITIGATION_HEADER, SECTION_TITLES
+from ..model import Report
+
+# -- text normalisation ------------------------------------------------------------------------
+
+# CJK Radicals Supplement code points without an NFKC mapping that PDF producers emit for the
+# ordinary (simplified) character; the Kangxi radicals U+2F00–U+2FD5 are handled by NFKC.
+_RADICALS = str.maketrans({
+    "⺁": "厂", "⺇": "几", "⺌": "小", "⺍": "小", "⺎": "兀", "⺏": "尢", "⺐": "尢", "⺑": "尣",
+    "⺕": "彐", "⺖": "忄", "⺗": "心", "⺘": "扌", "⺙": "攵", "⺛": "旡", "⺜": "日", "⺝": "月",
+    "⺟": "母", "⺠": "民", "⺡": "氵", "⺢": "水", "⺣": "灬", "⺤": "爫", "⺦": "丬", "⺧": "牛",
+    "⺨": "犭", "⺩": "王", "⺪": "疋", "⺫": "罒", "⺬": "示", "⺭": "礻", "⺮": "竹", "⺯": "糹",
+    "⺰": "纟", "⺲": "罒", "⺳": "网", "⺶": "羊", "⺷": "羊", "⺸": "羊", "⺹": "耂", "⺺": "聿",
+    "⺻": "聿", "⺼": "月", "⺽": "臼", "⺾": "艹", "⺿": "艹", "⻀": "艹", "⻁": "虎", "⻂": "衤",
+    "⻃": "襾", "⻄": "西", "⻅": "见", "⻆": "角", "⻇": "角", "⻈": "讠", "⻉": "贝", "⻋": "车",
+    "⻌": "辶", "⻍": "辶", "⻎": "辶", "⻏": "阝", "⻐": "金", "⻑": "長", "⻒": "镸", "⻓": "长",
+    "⻔": "门", "⻕": "阜", "⻖": "阝", "⻗": "雨", "⻘": "青", "⻙": "韦", "⻚": "页", "⻛": "风",
+    "⻜": "飞", "⻝": "食", "⻟": "食", "⻠": "饣", "⻢": "马", "⻣": "骨", "⻤": "鬼", "⻥": "鱼",
+    "⻦": "鸟", "⻧": "卤", "⻨": "麦", "⻩": "黄", "⻪": "黾", "⻫": "斉", "⻬": "齐", "⻭": "歯",
+    "⻮": "齿", "⻯": "竜", "⻰": "龙", "⻱": "龜", "⻲": "亀", "⻳": "龟",
+})
+
+
+def _needs_nfkc(ch: str) -> bool:
+    o = ord(ch)
+    return (
+        0x2F00 <= o <= 0x2FDF  # Kangxi radicals
+        or 0xF900 <= o <= 0xFAFF  # CJK compatibility ideographs
+        or 0x2F800 <= o <= 0x2FA1F  # … supplement
+        or 0xFF10 <= o <= 0xFF19  # full-width digits
+        or 0xFF21 <= o <= 0xFF3A or 0xFF41 <= o <= 0xFF5A  # full-width Latin
+        or o in (0x3000, 0xFF0E, 0xFF05)  # ideographic space, full-width '.', '%'
+    )
+
+
+def normalise_text(text: str) -> str:
+    """Map producer-specific code points to the ordinary characters.
+
+    Only compatibility/radical ideographs and full-width digits/letters are NFKC-normalised: full-width
+    CJK punctuation (（，：) is kept as printed, so the prose sections read like the source.
+    """
+    text = text.translate(_RADICALS)
+    if any(_needs_nfkc(ch) for ch in text):
+        text = "".join(unicodedata.normalize("NFKC", ch) if _needs_nfkc(ch) else ch for ch in text)
+    # Glyphs without a ToUnicode entry come out of pdfminer as "(cid:123)": unreadable, never guessed.
+    return _CID.sub("?", text)
+
+
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def _is_wide(ch: str) -> bool:
+    """CJK ideographs and full-width punctuation: no space is needed next to them."""
+    return ch > "\u2e7f"
+
+
+def _join(a: str, b: str) -> str:
+    if not a or not b:
+        return a + b
+    if _is_wide(a[-1]) or _is_wide(b[0]):
+        return a + b
+    return a + " " + b
+
+
+def _tidy(text: str) -> str:
+    """Drop spaces that justified CJK text puts between characters ("号 ， 邮 编")."""
+    text = re.sub(r"[ \u00a0]+", " ", text).strip()
+    return re.sub(r"(?<=[^\x00-\u2e7f]) (?=[^\x00-\u2e7f])", "", text)
+
+
+# -- geometry helpers --------------------------------------------------------------------------
+
+@dataclass
+class _Line:
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    # Runs of characters separated by a wide gap: the cells of an unruled table row.
+    segments: list[tuple[float, float, str]]
+
+    @property
+    def text(self) -> str:
+        out = ""
+        for seg in self.segments:
+            out = _join(out, seg[2]) if out else seg[2]
+        return _tidy(out)
+
+
+def _chars_to_lines(chars: list[dict]) -> list[_Line]:
+    """Group characters into visual lines (by vertical overlap), left to right, split at wide gaps."""
+    if not chars:
+        return []
+    chars = sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"]))
+    rows: list[list[dict]] = []
+    for ch in chars:
+        h = max(ch["bottom"] - ch["top"], 1.0)
+        if rows:
+            last = rows[-1]
+            ref_top = last[0]["top"]
+            ref_h = max(last[0]["bottom"] - last[0]["top"], 1.0)
+            if abs(ch["top"] - ref_top) <= 0.5 * min(h, ref_h):
+                last.append(ch)
+                continue
+        rows.append([ch])
+    lines: list[_Line] = []
+    for row in rows:
+        row.sort(key=lambda c: c["x0"])
+        segments: list[tuple[float, float, str]] = []
+        cur: list[dict] = []
+        for ch in row:
+            if cur:
+                gap = ch["x0"] - cur[-1]["x1"]
+                size = max(cur[-1]["size"], 1.0)
+                if gap > 1.5 * size:
+                    segments.append(_segment(cur))
+                    cur = []
+                elif gap > 0.25 * size and not (_is_wide(ch["text"][:1] or "a") or _is_wide(cur[-1]["text"][-1:] or "a")):
+                    cur.append({**ch, "text": " " + ch["text"]})
+                    continue
+            cur.append(ch)
+        if cur:
+            segments.append(_segment(cur))
+        segments = [s for s in segments if s[2]]
+        if segments:
+            lines.append(_Line(
+                top=min(c["top"] for c in row), bottom=max(c["bottom"] for c in row),
+                x0=segments[0][0], x1=segments[-1][1], segments=segments,
+            ))
+    return lines
+
+
+def _segment(chars: list[dict]) -> tuple[float, float, str]:
+    text = _tidy(normalise_text("".join(c["text"] for c in chars)))
+    return chars[0]["x0"], chars[-1]["x1"], text
+
+
+def _cluster(values: list[float], tol: float = 2.0) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > tol:
+            out.append(v)
+    return out
+
+
+def _index(edges: list[float], v: float, tol: float = 2.0) -> int:
+    """Index of the grid edge nearest to ``v``."""
+    i = bisect_right(edges, v + tol) - 1
+    return max(i, 0)
+
+
+# -- tables ------------------------------------------------------------------------------------
+
+@dataclass
+class _Grid:
+    page: int
+    top: float
+    bottom: float
+    rows: list[list[str | None]]
+    # Which source cell fills each slot (same id over a merged area): used to continue merged cells
+    # across a page break.
+    ids: list[list[int]]
+    xs: list[float] = field(default_factory=list)
+    x0: float = 0.0
+    x1: float = 0.0
+
+    @property
+    def ncols(self) -> int:
+        return len(self.rows[0]) if self.rows else 0
+
+
+def _build_grid(table, chars: list[dict], page_no: int) -> tuple[_Grid, list[dict]]:
+    """Rebuild a pdfplumber table as a full grid, each merged cell's text copied into every slot
+    it covers. Returns the grid and the characters that fell outside every cell."""
+    cells = [c for c in table.cells if c[2] - c[0] > 1 and c[3] - c[1] > 1]
+    xs = _cluster([v for c in cells for v in (c[0], c[2])])
+    ys = _cluster([v for c in cells for v in (c[1], c[3])])
+    nrows, ncols = len(ys) - 1, len(xs) - 1
+    owner = [[-1] * ncols for _ in range(nrows)]
+    spans = []
+    for i, (x0, top, x1, bottom) in enumerate(cells):
+        c0, c1 = _index(xs, x0), _index(xs, x1)
+        r0, r1 = _index(ys, top), _index(ys, bottom)
+        spans.append((r0, r1, c0, c1))
+        for r in range(r0, max(r1, r0 + 1)):
+            for c in range(c0, max(c1, c0 + 1)):
+                if r < nrows and c < ncols:
+                    owner[r][c] = i
+    content: dict[int, list[dict]] = {}
+    rest = []
+    tx0, ttop, tx1, tbottom = table.bbox
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        if not (tx0 <= cx <= tx1 and ttop <= cy <= tbottom):
+            rest.append(ch)
+            continue
+        c, r = bisect_right(xs, cx) - 1, bisect_right(ys, cy) - 1
+        if 0 <= r < nrows and 0 <= c < ncols and owner[r][c] >= 0:
+            content.setdefault(owner[r][c], []).append(ch)
+        else:
+            rest.append(ch)
+    texts = {}
+    for i, cchars in content.items():
+        text = ""
+        for line in _chars_to_lines(cchars):
+            text = _join(text, line.text)
+        texts[i] = _tidy(text)
+    rows: list[list[str | None]] = []
+    for r in range(nrows):
+        rows.append([texts.get(owner[r][c], "") if owner[r][c] >= 0 else None for c in range(ncols)])
+    grid = _Grid(page=page_no, top=ttop, bottom=tbottom, rows=rows, ids=[[page_no * 10000 + i for i in row] for row in owner],
+                 xs=xs, x0=tx0, x1=tx1)
+    _drop_empty(grid)
+    return grid, rest
+
+
+def _drop_empty(grid: _Grid) -> None:
+    keep = [i for i, row in enumerate(grid.rows) if any(v for v in row)]
+    grid.rows = [grid.rows[i] for i in keep]
+    grid.ids = [grid.ids[i] for i in keep]
+    if grid.rows:
+        cols = [c for c in range(grid.ncols) if any(row[c] for row in grid.rows)]
+        # A column is dropped only if it has no text and is not part of a merged cell's span.
+        cols = [c for c in range(grid.ncols) if c in cols or any(
+            row[c] is not None and c > 0 and grid.ids[r][c] == grid.ids[r][c - 1] for r, row in enumerate(grid.rows))]
+        grid.rows = [[row[c] for c in cols] for row in grid.rows]
+        grid.ids = [[ids[c] for c in cols] for ids in grid.ids]
+
+
+def _is_data_table(grid: _Grid) -> bool:
+    """A ruled box around prose is not a table: keep grids where some row has several cells."""
+    return grid.ncols >= 2 and any(len(set(ids)) >= 2 for ids in grid.ids)
+
+
+def _split_prose_rows(grid: _Grid) -> tuple[list[str], list[str]]:
+    """Full-width rows before the first and after the last multi-cell row of a ruled frame that
+    holds prose and a table together: they are paragraphs and headings, returned as (before, after)
+    and removed from the grid. Sub-table titles (第二十条第（一）项) stay in the table."""
+    multi = [i for i, ids in enumerate(grid.ids) if len(set(ids)) >= 2]
+    first, last = multi[0], multi[-1]
+
+    def prose(i: int) -> bool:
+        text = grid.rows[i][0] or ""
+        return len(set(grid.ids[i])) == 1 and "第二十条" not in text and _key(text) not in _GROUPS
+
+    start = 0
+    while start < first and prose(start):
+        start += 1
+    end = len(grid.rows)
+    while end > last + 1 and prose(end - 1):
+        end -= 1
+    before = [grid.rows[i][0] or "" for i in range(start)]
+    after = [grid.rows[i][0] or "" for i in range(end, len(grid.rows))]
+    grid.rows, grid.ids = grid.rows[start:end], grid.ids[start:end]
+    return [t for t in before if t], [t for t in after if t]
+
+
+def _looks_like_section_title(text: str) -> bool:
+    return any(_key(text) == _key(t) for t in SECTION_TITLES.values()) or bool(re.match(r"^[一二三四五六]、", text))
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _group_labels() -> set[str]:
+    labels = {LITIGATION_HEADER, *(label for _, label in APPEAL_GROUPS)}
+    for layout in LAYOUTS.values():
+        for row in layout.applications:
+            labels.update(row.groups)
+    return {_key(x) for x in labels}
+
+
+_GROUPS = _group_labels()
+
+
+def _continues(prev: _Grid, nxt: _Grid) -> bool:
+    """A table at the top of a page continues the table that ended the previous page."""
+    if nxt.page != prev.page + 1 or prev.ncols != nxt.ncols:
+        return False
+    if abs(prev.x0 - nxt.x0) > 8 or abs(prev.x1 - nxt.x1) > 8:
+        return False
+    return True
+
+
+def _join_grids(prev: _Grid, nxt: _Grid) -> None:
+    """Append ``nxt`` to ``prev``, continuing merged label cells cut by the page break."""
+    rows, ids = nxt.rows, nxt.ids
+    # Repeated header rows on the continuation page.
+    while rows and rows[0] in prev.rows[:4] and not _has_number(rows[0]):
+        rows, ids = rows[1:], ids[1:]
+    if rows:
+        last, last_ids = prev.rows[-1], prev.ids[-1]
+        for c in range(nxt.ncols):
+            top_id = ids[0][c]
+            span = [r for r in range(len(rows)) if ids[r][c] == top_id]
+            mine, theirs = rows[0][c], last[c]
+            if theirs is None or mine is None or _is_number(theirs) or _is_number(mine or ""):
+                continue
+            if mine == "":
+                fill, prev_fill = theirs, None
+            elif theirs and _key(theirs + mine) in _GROUPS and _key(mine) not in _GROUPS:
+                fill = prev_fill = theirs + mine
+            else:
+                continue
+            for r in span:
+                rows[r][c] = fill
+                ids[r][c] = last_ids[c]
+            if prev_fill:
+                for r in range(len(prev.rows)):
+                    if prev.ids[r][c] == last_ids[c]:
+                        prev.rows[r][c] = prev_fill
+    prev.rows.extend(rows)
+    prev.ids.extend(ids)
+    prev.bottom = nxt.bottom
+    prev.page = nxt.page
+
+
+_NUMBER = re.compile(r"^[-+−]?\d[\d,，]*(\.\d+)?$")
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER.match(text.replace(" ", "")))
+
+
+def _has_number(row: list[str | None]) -> bool:
+    return any(v and _is_number(v) for v in row)
+
+
+# -- page furniture ----------------------------------------------------------------------------
+
+_PAGE_NUMBER = re.compile(
+    r"^[-—–－―_~·•\s]*(第\s*)?\d{1,4}\s*(页)?\s*([/／]\s*\d{1,4}|共\s*\d{1,4}\s*页)?[-—–－―_~·•\s]*$"
+)
+_DECORATED_PAGE_NUMBER = re.compile(r"^\s*([-—–－―]+\s*\d{1,4}\s*[-—–－―]+|第\s*\d{1,4}\s*页.*)\s*$")
+
+
+def _is_page_number(text: str, in_margin: bool) -> bool:
+    """'— 4 —', '-4-', '第4页', '第 4 页 共 6 页'; a bare '4' only in the top/bottom margin."""
+    text = text.strip()
+    if _DECORATED_PAGE_NUMBER.match(text):
+        return True
+    return in_margin and bool(_PAGE_NUMBER.match(text))
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", _key(text))
+
+
+# -- document ----------------------------------------------------------------------------------
+
+@dataclass
+class _Page:
+    number: int
+    height: float
+    items: list[tuple[float, object]]  # (top, _Line | _Grid)
+
+
+def _open(data: bytes):
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    if not data.lstrip()[:5].startswith(b"%PDF"):
+        raise ReportError("不是 PDF 文件（文件头不是 %PDF）")
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pdf.pages  # noqa: B018 — forces the page tree (and decryption) to load
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise ReportError("PDF 已加密（需要打开密码），无法读取；请提供未加密的文件") from None
+    except PDFSyntaxError:
+        raise ReportError("PDF 文件已损坏或格式不正确，无法读取") from None
+    except Exception as exc:  # pdfminer raises many kinds of errors on broken files
+        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
+            raise ReportError("PDF 已加密（需要打开密码），无法读取；请提供未加密的文件") from None
+        raise ReportError(f"PDF 文件无法读取：{type(exc).__name__}") from None
+    return pdf
+
+
+def _read_pages(data: bytes) -> list[_Page]:
+    pdf = _open(data)
+    pages: list[_Page] = []
+    try:
+        for page in pdf.pages:
+            chars = [c for c in page.chars if c["text"].strip()]
+            items: list[tuple[float, object]] = []
+            for table in page.find_tables():
+                grid, rest = _build_grid(table, chars, page.page_number)
+                if not grid.rows or not _is_data_table(grid):
+                    continue  # a ruled frame around prose: its characters stay free text
+                chars = rest
+                before, after = _split_prose_rows(grid)
+                for top, texts in ((grid.top - 0.01, before), (grid.bottom, after)):
+                    items.extend((top, _Line(top, top, grid.x0, grid.x1, [(grid.x0, grid.x1, t)])) for t in texts)
+                items.append((grid.top, grid))
+            for line in _chars_to_lines(chars):
+                items.append((line.top, line))
+            items.sort(key=lambda it: it[0])  # stable: rows of a framed paragraph keep their order
+            pages.append(_Page(page.page_number, float(page.height), items))
+    except ReportError:
+        raise
+    except Exception as exc:
+        raise ReportError(f"PDF 页面内容无法解析：{type(exc).__name__}") from None
+    finally:
+        pdf.close()
+    return pages
+
+
+def _drop_furniture(pages: list[_Page]) -> None:
+    """Remove page numbers and running headers/footers (text repeated in the margins of several pages)."""
+    seen: dict[str, int] = {}
+    margin_lines: list[tuple[_Page, _Line]] = []
+    for page in pages:
+        for _, item in page.items:
+            if isinstance(item, _Line) and (item.top < 0.1 * page.height or item.bottom > 0.9 * page.height):
+                margin_lines.append((page, item))
+                k = _furniture_key(item.text)
+                seen[k] = seen.get(k, 0) + 1
+    repeated = {k for k, n in seen.items() if n >= 2}
+    kept_once: set[str] = set()
+    for page in pages:
+        out = []
+        for top, item in page.items:
+            if isinstance(item, _Line):
+                in_margin = item.top < 0.1 * page.height or item.bottom > 0.9 * page.height
+                if _is_page_number(item.text, in_margin):
+                    continue
+                k = _furniture_key(item.text)
+                if in_margin and k in repeated:
+                    if k in kept_once:
+                        continue
+                    kept_once.add(k)  # the first copy may be the report title itself
+            out.append((top, item))
+        page.items = out
+
+
+def _flow(pages: list[_Page]) -> list[object]:
+    """All items in reading order, tables continued across page breaks joined into one."""
+    flow: list[object] = []
+    for page in pages:
+        for i, (_, item) in enumerate(page.items):
+            if isinstance(item, _Grid) and i == 0 and flow and isinstance(flow[-1], _Grid) and _continues(flow[-1], item):
+                _join_grids(flow[-1], item)
+                continue
+            flow.append(item)
+    return flow
+
+
+def _table_lines(grid: _Grid) -> list[str]:
+    """A table row as one line: its cells joined by tabs (labels, then numbers), each merged cell once."""
+    label_cols = {c for c in range(grid.ncols) if not any(row[c] and _is_number(row[c]) for row in grid.rows)}
+    out = []
+    for row, ids in zip(grid.rows, grid.ids):
+        cells = [
+            v for i, v in enumerate(row)
+            if v is not None and (i == 0 or ids[i] != ids[i - 1]) and (v or i not in label_cols)
+        ]
+        out.append("\t".join(cells))
+    return out
+
+
+def extract_document(data: bytes):
+    """Read a PDF into a ``core.Document`` (lines in reading order + table grids)."""
+    from .core import Document
+
+    lines, tables = extract_lines_and_tables(data)
+    return Document(lines=lines, tables=tables, source="pdf")
+
+
+def extract_lines_and_tables(data: bytes) -> tuple[list[str], list[list[list[str | None]]]]:
+    pages = _read_pages(data)
+    if sum(len(item.text) if isinstance(item, _Line) else sum(len(v or "") for r in item.rows for v in r)
+           for p in pages for _, item in p.items) < 20:
+        raise ReportError("PDF 没有文字层（可能是扫描件），无法读取")
+    _drop_furniture(pages)
+    flow = _flow(pages)
+    lines: list[str] = []
+    tables: list[list[list[str | None]]] = []
+    for item in flow:
+        if isinstance(item, _Grid):
+            tables.append([[v if v is not None else "" for v in row] for row in item.rows])
+            lines.extend(_table_lines(item))
+        else:
+            lines.append(item.text)
+    return lines, tables
+
+
+def parse_pdf(data: bytes) -> Report:
+    """Parse the bytes of a PDF annual report. Raises ``ReportError`` (Chinese message) on bad input."""
+    from .core import assemble
+
+    return assemble(extract_document(data))
