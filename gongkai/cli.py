@@ -92,8 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+            if exc.name != name and not name.startswith(f"{exc.name}."):
+                raise  # a real import error inside an existing area
             continue  # area not built yet
         module.register(sub)
     _register_django(sub)
