@@ -119,4 +119,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, so CommandError raised by area commands (which import
+    # gongkai.cli) is the class caught here, not a second copy living in __main__.
+    from gongkai.cli import main as _main
+
+    sys.exit(_main())
