@@ -1,0 +1,20 @@
+"""``flush`` that first lifts the audit log's append-only triggers, then restores them.
+
+Flushing wipes the whole database (an operator's deliberate reset; also run between transactional
+tests), so the audit table goes with it. Everything runs in one transaction: on failure the triggers
+stay in place.
+"""
+from django.core.management.commands import flush
+from django.db import connections, transaction
+
+from gongkai.agencies import audit
+
+
+class Command(flush.Command):
+    def handle(self, **options):
+        conn = connections[options["database"]]
+        with transaction.atomic(using=conn.alias):
+            audit.remove_guard(conn)
+            result = super().handle(**options)
+            audit.install_guard(conn)
+        return result

@@ -1,0 +1,166 @@
+"""Who may do what, where: one ACTION × ROLE matrix, as data.
+
+A role held in an agency applies to that agency only, except ``supervisor``, which applies to the
+agency and all its subordinate agencies, and only for read actions. Separation of duties (三员分立):
+``admin`` manages staff and settings but reads no business data and no audit log; ``auditor`` reads the
+audit log and changes nothing. Django's ``is_superuser`` grants nothing here except the site-wide actions.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from .models import Agency, Staff
+
+R = Staff.Role
+BUSINESS = frozenset({R.REGISTRAR, R.HANDLER, R.REVIEWER, R.HEAD})
+
+# action -> roles granting it (in the agency where the role is held).
+MATRIX: dict[str, frozenset[str]] = {
+    "application.view": BUSINESS | {R.SUPERVISOR},
+    "application.register": frozenset({R.REGISTRAR}),
+    "application.handle": frozenset({R.HANDLER}),
+    "application.review": frozenset({R.REVIEWER}),
+    # Extensions (Art. 33 para. 2) and replies need the disclosure office head's approval.
+    "application.approve": frozenset({R.HEAD}),
+    # Applicant identity data is personal information: business roles only, each viewing audited.
+    "application.view_identity": BUSINESS,
+    "letter.issue": frozenset({R.HANDLER, R.HEAD}),
+    "appeal.view": BUSINESS | {R.SUPERVISOR},
+    "appeal.edit": frozenset({R.HANDLER, R.HEAD}),
+    "catalog.view": BUSINESS | {R.SUPERVISOR},
+    "catalog.edit": frozenset({R.HANDLER}),
+    # Review before publication, incl. secrecy review (Art. 17).
+    "catalog.publish": frozenset({R.REVIEWER, R.HEAD}),
+    "report.view": BUSINESS | {R.SUPERVISOR},
+    "report.edit": frozenset({R.HANDLER, R.REVIEWER, R.HEAD}),
+    "agency.manage_staff": frozenset({R.ADMIN}),
+    "agency.manage": frozenset({R.ADMIN}),
+    "audit.read": frozenset({R.AUDITOR}),
+    # Site-wide: the working-day calendar is shared by all agencies.
+    "calendar.manage": frozenset({R.ADMIN}),
+}
+ACTIONS = tuple(MATRIX)
+
+# Roles that reach down into subordinate agencies, and the only actions they carry there.
+SUBTREE_ROLES = frozenset({R.SUPERVISOR})
+READ_ACTIONS = frozenset({"application.view", "appeal.view", "catalog.view", "report.view"})
+
+# Actions not tied to one agency: granted by the matrix role held in a top-level agency, or superuser.
+SITE_ACTIONS = frozenset({"calendar.manage"})
+
+
+def _check_action(action: str) -> None:
+    if action not in MATRIX:
+        raise ValueError(f"unknown action {action!r}; add it to permissions.MATRIX")
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def roles_of(user, agency: Agency) -> set[str]:
+    """Roles in effect for ``user`` at ``agency``: held there, plus supervisor held at an ancestor."""
+    if not _active(user) or agency is None:
+        return set()
+    rows = Staff.objects.filter(user=user)
+    roles = set(rows.filter(agency=agency).values_list("role", flat=True))
+    ancestor_ids = [a.pk for a in agency.ancestors()]
+    if ancestor_ids:
+        roles |= set(rows.filter(agency_id__in=ancestor_ids, role__in=SUBTREE_ROLES).values_list("role", flat=True))
+    return roles
+
+
+def can(user, action: str, agency: Agency | None = None) -> bool:
+    """May ``user`` do ``action`` in ``agency``? Site-wide actions take ``agency=None``."""
+    _check_action(action)
+    if not _active(user):
+        return False
+    if action in SITE_ACTIONS:
+        if user.is_superuser:
+            return True
+        return Staff.objects.filter(user=user, agency__parent__isnull=True, role__in=MATRIX[action]).exists()
+    if agency is None:
+        return False
+    allowed = MATRIX[action]
+    if action not in READ_ACTIONS:
+        allowed = allowed - SUBTREE_ROLES  # supervisors never act, only read
+    return bool(roles_of(user, agency) & allowed)
+
+
+def visible_agencies(user, action: str) -> QuerySet[Agency]:
+    """Agencies where ``user`` may do ``action``."""
+    _check_action(action)
+    if not _active(user):
+        return Agency.objects.none()
+    allowed = MATRIX[action]
+    if action not in READ_ACTIONS:
+        allowed = allowed - SUBTREE_ROLES
+    held = Staff.objects.filter(user=user, role__in=allowed)
+    ids = set(held.values_list("agency_id", flat=True))
+    for root in Agency.objects.filter(pk__in=held.filter(role__in=SUBTREE_ROLES).values("agency_id")):
+        ids.update(root.descendants().values_list("pk", flat=True))
+    return Agency.objects.filter(pk__in=ids)
+
+
+def get_agency_object_or_404(request, queryset, *, action: str = "application.view",
+                             agency_field: str = "agency", **lookup):
+    """The object matching ``lookup`` if it belongs to an agency where the user may do ``action``;
+    otherwise 404 — never 403, so that staff cannot probe other agencies' records."""
+    qs = queryset if isinstance(queryset, QuerySet) else queryset._default_manager.all()
+    qs = qs.filter(**{f"{agency_field}__in": visible_agencies(request.user, action)})
+    return get_object_or_404(qs, **lookup)
+
+
+def agency_required(action: str):
+    """View decorator.
+
+    Anonymous users are sent to the login page. If the URL has an ``agency`` keyword (the agency's
+    slug), it is replaced by the Agency object: unknown or invisible agency → 404, visible but action
+    not allowed → 403. Without it, the user needs ``action`` in at least one agency (else 403), and
+    ``request.agencies`` is the queryset of those agencies.
+    """
+    _check_action(action)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if "agency" in kwargs:
+                agency = Agency.objects.filter(slug=kwargs["agency"]).first()
+                if agency is None or not roles_of(user, agency):
+                    raise Http404("没有找到该机关。")
+                if not can(user, action, agency):
+                    raise PermissionDenied("您在该机关没有此项操作权限。")
+                kwargs["agency"] = agency
+                request.agency = agency
+            elif action in SITE_ACTIONS:
+                if not can(user, action):
+                    raise PermissionDenied("您没有此项操作权限。")
+            else:
+                agencies = visible_agencies(user, action)
+                if not agencies.exists():
+                    raise PermissionDenied("您没有此项操作权限。")
+                request.agencies = agencies
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class AgencyRequiredMixin:
+    """Class-based view counterpart of ``agency_required``: set ``agency_action``."""
+
+    agency_action: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        inner = super().dispatch
+        return agency_required(self.agency_action)(lambda r, *a, **k: inner(r, *a, **k))(request, *args, **kwargs)
