@@ -18,6 +18,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..errors import ReportError
 from ..layouts import APPEAL_GROUPS, LAYOUTS, LITIGATION_HEADER, SECTION_TITLES
@@ -102,7 +103,20 @@ class _Line:
     segments: list[tuple[float, float, str]]
 
     @property
+    def numbers(self) -> list[str]:
+        """Trailing numeric segments (the values of a table row)."""
+        out: list[str] = []
+        for seg in reversed(self.segments):
+            if not _is_number(seg[2]):
+                break
+            out.insert(0, seg[2])
+        return out
+
+    @property
     def text(self) -> str:
+        if len(self.segments) > 1 and self.numbers:
+            # An unruled table row: label and values as tab-separated cells, like a ruled row.
+            return "\t".join(_tidy(seg[2]) for seg in self.segments)
         out = ""
         for seg in self.segments:
             out = _join(out, seg[2]) if out else seg[2]
@@ -134,7 +148,8 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
             if cur:
                 gap = ch["x0"] - cur[-1]["x1"]
                 size = max(cur[-1]["size"], 1.0)
-                if gap > 1.5 * size:
+                # A wide gap, or a jump in baseline (cells of one row are centred independently).
+                if gap > 0.9 * size or abs(ch["bottom"] - cur[-1]["bottom"]) > 0.2 * size:
                     segments.append(_segment(cur))
                     cur = []
                 elif gap > 0.25 * size and not (_is_wide(ch["text"][:1] or "a") or _is_wide(cur[-1]["text"][-1:] or "a")):
@@ -152,9 +167,17 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
     return lines
 
 
-def _segment(chars: list[dict]) -> tuple[float, float, str]:
+class _Seg(NamedTuple):
+    x0: float
+    x1: float
+    text: str
+    xs: tuple[float, ...] = ()  # x0 of each character of ``text`` when known
+
+
+def _segment(chars: list[dict]) -> _Seg:
     text = _tidy(normalise_text("".join(c["text"] for c in chars)))
-    return chars[0]["x0"], chars[-1]["x1"], text
+    xs = tuple(c["x0"] for c in chars if c["text"].strip())
+    return _Seg(chars[0]["x0"], chars[-1]["x1"], text, xs if len(xs) == len(text) else ())
 
 
 def _cluster(values: list[float], tol: float = 2.0) -> list[float]:
@@ -456,6 +479,174 @@ def _drop_furniture(pages: list[_Page]) -> None:
         page.items = out
 
 
+# -- tables without ruling lines -----------------------------------------------------------------
+
+_ROW_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}\s*[.、．]\D)")
+
+
+def _group_prefix(text: str) -> bool:
+    k = _key(text)
+    return bool(k) and any(g.startswith(k) for g in _GROUPS)
+
+
+def _split_group_prefix(segs: list[tuple[float, float, str]], pending: dict) -> list[tuple[float, float, str]]:
+    """Cut a group-label fragment printed flush against the row label ("（三）不4.保护…")."""
+    if not segs:
+        return segs
+    x0, x1, text, xs = segs[0][0], segs[0][1], segs[0][2], getattr(segs[0], "xs", ())
+    x = round(x0 / 4)
+    so_far = next((t for c, (t, _) in pending.items() if abs(c - x) <= 1), "")
+    for k in range(len(text) - 1, 0, -1):
+        head, tail = text[:k], text[k:]
+        if _ROW_MARKER.match(tail) and (_group_prefix(so_far + head) or _group_prefix(head)):
+            cut = xs[k] if xs else x0 + (x1 - x0) * k / len(text)
+            return [_Seg(x0, cut, head), _Seg(cut, x1, tail), *segs[1:]]
+    return segs
+
+
+def _assemble_unruled(lines: list[_Line]) -> list[_Line]:
+    """Rebuild the rows of a table printed without ruling lines.
+
+    Group labels printed in their own column (vertically, one character per line, or wrapped as
+    "（三）不" / "予公开") are lifted out of the row flow and emitted once, before the first row they
+    head. A label wrapped over several lines becomes one label, and a line holding only numbers (the
+    values of a tall cell, vertically centred: printed before, between or after the label's lines)
+    is given to the label block it sits in or, failing that, to the neighbouring block still
+    without values. Numbers are never moved between two blocks that both already have values.
+    """
+    # 1. Strip group-label fragments, accumulating them per column (x position).
+    pending: dict[int, tuple[str, int]] = {}  # column x → (text so far, index of first row)
+    groups_at: dict[int, list[str]] = {}
+    rows: list[_Line] = []
+    for line in lines:
+        segs = _split_group_prefix(list(line.segments), pending)
+        while segs and not _is_number(segs[0][2]) and not re.search(r"\d", segs[0][2]):
+            x = round(segs[0][0] / 4)
+            col = next((c for c in pending if abs(c - x) <= 1), None)
+            so_far = pending[col][0] if col is not None else ""
+            if col is not None and _group_prefix(so_far + segs[0][2]):
+                pending[col] = (so_far + segs[0][2], pending[col][1])
+            elif _group_prefix(segs[0][2]) and (len(segs) > 1 or not line.numbers) and len(_key(segs[0][2])) < 12:
+                if col is not None:
+                    del pending[col]
+                pending[x] = (segs[0][2], len(rows))
+                groups_at.setdefault(len(rows), [])
+            else:
+                break
+            segs = segs[1:]
+        for c, (text, at) in list(pending.items()):
+            if _key(text) in _GROUPS:
+                groups_at.setdefault(at, []).append(text)
+                del pending[c]
+        if segs:
+            rows.append(_Line(line.top, line.bottom, segs[0][0], segs[-1][1], segs))
+    for text, at in pending.values():
+        groups_at.setdefault(at, []).append(text)
+
+    # 2. Label blocks: a row marker starts a block; aligned wrapped lines continue it.
+    blocks: list[dict] = []
+    loose: list[tuple[int, _Line]] = []  # numeric-only lines, by position in ``rows``
+    for i, line in enumerate(rows):
+        label = [seg for seg in line.segments if not _is_number(seg[2])]
+        if not label:
+            loose.append((i, line))
+            continue
+        prev = blocks[-1] if blocks else None
+        text = "".join(seg[2] for seg in label)
+        height = line.bottom - line.top
+        # Wrapped lines of one label sit tight; the next row starts after the cell padding. While
+        # the block has no values yet, a looser gap is allowed (its values may sit in between).
+        if (
+            prev is not None and not _ROW_MARKER.match(text) and abs(label[0][0] - prev["x0"]) <= 3
+            and line.top - prev["bottom"] < (0.6 if prev["numbers"] else 1.2) * height
+            and not (prev["numbers"] and line.numbers)
+        ):
+            prev["text"] += text
+            prev["bottom"] = line.bottom
+            prev["numbers"] = prev["numbers"] or line.numbers
+            prev["last"] = i
+            continue
+        blocks.append({"text": text, "x0": label[0][0], "top": line.top, "bottom": line.bottom,
+                       "numbers": line.numbers, "first": i, "last": i, "line": line})
+    for i, line in loose:
+        centre = (line.top + line.bottom) / 2
+        inside = [b for b in blocks if b["top"] <= centre <= b["bottom"] and not b["numbers"]]
+        above = [b for b in blocks if b["last"] < i]
+        below = [b for b in blocks if b["first"] > i]
+        a, b = (above[-1] if above else None), (below[0] if below else None)
+        choice = inside[0] if inside else None
+        if choice is None:
+            free = [x for x in (a, b) if x is not None and not x["numbers"]]
+            if len(free) == 1:
+                choice = free[0]
+            elif len(free) == 2:
+                choice = min(free, key=lambda x: abs((x["top"] + x["bottom"]) / 2 - centre))
+        if choice is None:
+            blocks.append({"text": "", "x0": line.x0, "top": line.top, "bottom": line.bottom,
+                           "numbers": line.numbers, "first": i, "last": i, "line": line})
+        else:
+            choice["numbers"] = line.numbers
+    blocks.sort(key=lambda b: b["first"])
+
+    # 3. Emit: group labels, then each block as one row line.
+    out: list[_Line] = []
+    emitted = set()
+    for b in blocks:
+        for at in [at for at in groups_at if at <= b["first"] and at not in emitted]:
+            emitted.add(at)
+            out.extend(_Line(b["top"], b["top"], b["x0"], b["x0"], [(0, 0, g)]) for g in groups_at[at])
+        segs = ([(b["x0"], b["x0"], b["text"])] if b["text"] else []) + [(0, 0, n) for n in b["numbers"]]
+        out.append(_Line(b["top"], b["bottom"], b["x0"], b["x0"], segs))
+    for at in sorted(set(groups_at) - emitted):
+        out.extend(_Line(0, 0, 0, 0, [(0, 0, g)]) for g in groups_at[at])
+    return out
+
+
+def _is_tabular(line: _Line) -> bool:
+    """A line of an unruled table: values after a label, values only, or a group-label fragment."""
+    if line.numbers:
+        return True
+    return len(line.segments) > 1 or (len(line.text) <= 4 and not _PAGE_NUMBER.match(line.text))
+
+
+def _unruled_tables(pages: list[_Page]) -> None:
+    """Apply ``_assemble_unruled`` to each run of text lines that contains a table."""
+    for page in pages:
+        out: list[tuple[float, object]] = []
+        run: list[_Line] = []
+        margin = min((item.x0 for _, item in page.items if isinstance(item, _Line)), default=0.0)
+
+        def flush() -> None:
+            # Only runs where several lines carry numbers are tables; prose is left untouched.
+            if sum(1 for line in run if line.numbers) >= 2:
+                start = next(i for i, line in enumerate(run) if _is_tabular(line))
+                end = max(i for i, line in enumerate(run) if line.numbers) + 1
+                # Wrapped label lines before the first / after the last values (a row cut by the
+                # page break): they sit in the label column, well right of the text margin.
+                def in_label_column(line: _Line) -> bool:
+                    return line.x0 > margin + 30 and len(line.text) <= 25
+
+                while end < len(run) and in_label_column(run[end]):
+                    end += 1
+                while start > 0 and in_label_column(run[start - 1]):
+                    start -= 1
+                out.extend((line.top, line) for line in run[:start])
+                out.extend((line.top, line) for line in _assemble_unruled(run[start:end]))
+                out.extend((line.top, line) for line in run[end:])
+            else:
+                out.extend((line.top, line) for line in run)
+            run.clear()
+
+        for top, item in page.items:
+            if isinstance(item, _Line):
+                run.append(item)
+            else:
+                flush()
+                out.append((top, item))
+        flush()
+        page.items = out
+
+
 def _flow(pages: list[_Page]) -> list[object]:
     """All items in reading order, tables continued across page breaks joined into one."""
     flow: list[object] = []
@@ -495,6 +686,7 @@ def extract_lines_and_tables(data: bytes) -> tuple[list[str], list[list[list[str
            for p in pages for _, item in p.items) < 20:
         raise ReportError("PDF 没有文字层（可能是扫描件），无法读取")
     _drop_furniture(pages)
+    _unruled_tables(pages)
     flow = _flow(pages)
     lines: list[str] = []
     tables: list[list[list[str | None]]] = []
