@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "gongkai.appeals",
     "gongkai.annual",
     "gongkai.portal",
+    "gongkai.workdays",
 ]
 
 MIDDLEWARE = [
@@ -118,3 +119,5 @@ DEFAULT_FROM_EMAIL = os.environ.get("GONGKAI_FROM_EMAIL", "gongkai@localhost")
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+# Lockout after 5 failed logins per username + IP for 15 minutes (gongkai.agencies.services).
+AUTHENTICATION_BACKENDS = ["gongkai.agencies.backends.LockoutModelBackend"]
