@@ -15,6 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.table import _Cell
 from lxml import etree
 
 from ..layouts import SECTION_TITLES
@@ -110,10 +111,12 @@ def _add_table(document, grid: Grid) -> None:
         _row_props(row, r < grid.head_rows)
         for i, cell in enumerate(row.cells):
             cell.width = Mm(widths[i])
+    # Cell objects taken before merging: ``table.cell()`` rescans the whole table on every call.
+    tcs = [[_Cell(tc, table) for tc in row._tr.tc_lst] for row in table.rows]
     for gc in grid.cells:
-        cell = table.cell(gc.row, gc.col)
+        cell = tcs[gc.row][gc.col]
         if gc.rowspan > 1 or gc.colspan > 1:
-            cell = cell.merge(table.cell(gc.row + gc.rowspan - 1, gc.col + gc.colspan - 1))
+            cell = cell.merge(tcs[gc.row + gc.rowspan - 1][gc.col + gc.colspan - 1])
         text = format_cell(gc.value) if gc.kind == "data" else gc.text
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         paragraph = cell.paragraphs[0]
