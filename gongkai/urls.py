@@ -3,5 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("gongkai.agencies.urls")),  # /accounts/login/, /accounts/logout/, /staff/…
     path("", include("gongkai.annual.urls")),
 ]

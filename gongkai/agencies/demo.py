@@ -1,0 +1,73 @@
+"""Demo agencies and one demo user per role. Idempotent: only creates what is missing.
+
+The credit codes below are FICTITIOUS: made-up organisation codes under the Linzi district prefix
+(1 = organ, 1 = government body, 370305 = 临淄区), with a correct GB 32100-2015 check character.
+"""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+
+from .models import Agency, Staff
+
+DEMO_PASSWORD = "Gongkai-Demo-2024"  # printed by load_demo; change it before any real use
+
+AGENCIES = [
+    # (slug, name, short_name, credit_code, level, parent slug)
+    ("linzi", "淄博市临淄区人民政府", "临淄区政府", "11370305004301517F", Agency.Level.GOVERNMENT, None),
+    ("linzi-xzsp", "淄博市临淄区行政审批服务局", "区行政审批服务局", "11370305MB01234560", Agency.Level.DEPARTMENT, "linzi"),
+    ("linzi-zrzy", "淄博市临淄区自然资源局", "区自然资源局", "11370305MB0234567B", Agency.Level.DEPARTMENT, "linzi"),
+]
+SEED_AGENCY = "linzi-xzsp"
+
+OFFICE = {
+    "linzi-xzsp": dict(office_name="淄博市临淄区行政审批服务局办公室", address="山东省淄博市临淄区（演示地址）",
+                       postcode="255400", phone="0533-0000001（演示）", hours="工作日 9:00–12:00，13:30–17:00"),
+}
+
+# (username, full name, role, agency slug)
+USERS = [
+    ("registrar", "演示登记员", Staff.Role.REGISTRAR, SEED_AGENCY),
+    ("handler", "演示承办人", Staff.Role.HANDLER, SEED_AGENCY),
+    ("reviewer", "演示审核人", Staff.Role.REVIEWER, SEED_AGENCY),
+    ("head", "演示负责人", Staff.Role.HEAD, SEED_AGENCY),
+    ("admin", "演示管理员", Staff.Role.ADMIN, SEED_AGENCY),
+    ("auditor", "演示审计员", Staff.Role.AUDITOR, SEED_AGENCY),
+    ("supervisor", "演示监督员", Staff.Role.SUPERVISOR, "linzi"),
+    # Site-wide administrator (working-day calendar): admin of the top-level agency.
+    ("siteadmin", "演示系统管理员", Staff.Role.ADMIN, "linzi"),
+    ("zrzy-handler", "演示承办人（自然资源局）", Staff.Role.HANDLER, "linzi-zrzy"),
+]
+
+
+@transaction.atomic
+def load() -> list[str]:
+    by_slug: dict[str, Agency] = {}
+    for slug, name, short, code, level, parent in AGENCIES:
+        agency = Agency.objects.filter(slug=slug).first()
+        if agency is None:
+            agency = Agency(slug=slug, name=name, short_name=short, credit_code=code, level=level,
+                            parent=by_slug.get(parent), **OFFICE.get(slug, {}))
+            agency.full_clean()
+            agency.save()
+        by_slug[slug] = agency
+
+    User = get_user_model()
+    validate_password(DEMO_PASSWORD)
+    created = []
+    for username, full_name, role, slug in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, first_name=full_name)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            created.append(username)
+        Staff.objects.get_or_create(user=user, agency=by_slug[slug], role=role)
+
+    lines = [f"机关：{'、'.join(a.name for a in by_slug.values())}"]
+    names = "、".join(u for u, *_ in USERS)
+    lines.append(f"演示账号：{names}；密码均为 {DEMO_PASSWORD}（仅新建的账号使用此密码，请勿用于正式环境）")
+    if created:
+        lines.append(f"本次新建账号：{'、'.join(created)}")
+    return lines

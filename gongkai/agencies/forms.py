@@ -1,0 +1,73 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+
+from . import services
+from .audit import client_ip
+from .models import Agency, Staff
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。",
+        "inactive": "该账号已停用，请联系本机关管理员。",
+    }
+
+    def _lock_error(self, until):
+        local = timezone.localtime(until)
+        return forms.ValidationError(
+            f"该账号在本机登录失败已达 {services.MAX_FAILURES} 次，已锁定 15 分钟，请于 {local:%H:%M} 后再试。",
+            code="locked",
+        )
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        ip = client_ip(self.request)
+        if username and (until := services.locked_until(username, ip)):
+            raise self._lock_error(until)
+        try:
+            return super().clean()
+        except forms.ValidationError as exc:
+            if exc.code != "invalid_login" or not username:
+                raise
+            if until := services.locked_until(username, ip):
+                raise self._lock_error(until) from None
+            left = services.failures_left(username, ip)
+            raise forms.ValidationError(
+                f"用户名或密码不正确。再失败 {left} 次，该账号将在本机锁定 15 分钟。", code="invalid_login"
+            ) from None
+
+
+class GrantRoleForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    role = forms.ChoiceField(label="角色", choices=Staff.Role.choices)
+
+    def clean_username(self):
+        user = services.find_user(self.cleaned_data["username"])
+        if user is None:
+            raise forms.ValidationError("没有这个用户，请先由系统管理员创建账号。")
+        return user
+
+
+class AgencyContactForm(forms.ModelForm):
+    class Meta:
+        model = Agency
+        fields = ["office_name", "address", "postcode", "phone", "fax", "email", "hours", "website"]
+
+
+class AuditFilterForm(forms.Form):
+    agency = forms.ModelChoiceField(label="机关", queryset=Agency.objects.none(), required=False, empty_label="全部")
+    action = forms.CharField(label="操作", max_length=60, required=False,
+                             help_text="如 identity.view；以“.”结尾表示一类，如 application.")
+    date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies if agencies is not None else Agency.objects.none()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError("起始日期不能晚于截止日期。")
+        return data

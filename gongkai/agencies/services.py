@@ -1,0 +1,90 @@
+"""Login lockout and staff management (each change audited)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit
+from .models import Agency, LoginAttempt, Staff
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def _key(username: str, ip: str | None) -> dict:
+    return {"username": (username or "")[:150], "ip": ip or None}
+
+
+def locked_until(username: str, ip: str | None) -> datetime | None:
+    """When the lockout of ``username`` from ``ip`` ends, or None if not locked.
+
+    Locked while there are ``MAX_FAILURES`` failures within the last ``LOCKOUT``; it ends ``LOCKOUT``
+    after the failure that completed the count.
+    """
+    since = timezone.now() - LOCKOUT
+    recent = list(
+        LoginAttempt.objects.filter(**_key(username, ip), failed_at__gt=since)
+        .order_by("-failed_at").values_list("failed_at", flat=True)[:MAX_FAILURES]
+    )
+    if len(recent) < MAX_FAILURES:
+        return None
+    return recent[0] + LOCKOUT
+
+
+def failures_left(username: str, ip: str | None) -> int:
+    since = timezone.now() - LOCKOUT
+    n = LoginAttempt.objects.filter(**_key(username, ip), failed_at__gt=since).count()
+    return max(0, MAX_FAILURES - n)
+
+
+def record_failure(username: str, ip: str | None) -> None:
+    LoginAttempt.objects.create(**_key(username, ip), failed_at=timezone.now())
+    # Old rows serve no purpose once outside the window.
+    LoginAttempt.objects.filter(failed_at__lt=timezone.now() - 2 * LOCKOUT).delete()
+
+
+def clear_failures(username: str, ip: str | None) -> None:
+    LoginAttempt.objects.filter(**_key(username, ip)).delete()
+
+
+@transaction.atomic
+def grant_role(*, actor, user, agency: Agency, role: str, request=None) -> Staff:
+    if role not in Staff.Role.values:
+        raise ValidationError("没有这个角色。")
+    staff, created = Staff.objects.get_or_create(user=user, agency=agency, role=role)
+    if created:
+        audit.record(
+            actor=actor, action="staff.grant", agency=agency, target=staff, request=request,
+            summary=f"授予 {user.get_username()} 在{agency.name}的“{staff.get_role_display()}”角色",
+            data={"user": user.get_username(), "role": role},
+        )
+    return staff
+
+
+@transaction.atomic
+def revoke_role(*, actor, staff: Staff, request=None) -> None:
+    audit.record(
+        actor=actor, action="staff.revoke", agency=staff.agency, target=staff, request=request,
+        summary=f"撤销 {staff.user.get_username()} 在{staff.agency.name}的“{staff.get_role_display()}”角色",
+        data={"user": staff.user.get_username(), "role": staff.role},
+    )
+    staff.delete()
+
+
+def find_user(username: str):
+    return get_user_model().objects.filter(username=username.strip()).first()
+
+
+@transaction.atomic
+def update_contacts(*, actor, form, request=None) -> Agency:
+    """Save the disclosure office contacts (published in the guide, Art. 12) and audit the change."""
+    agency = form.save()
+    changed = {name: str(form.cleaned_data[name]) for name in form.changed_data}
+    if changed:
+        audit.record(actor=actor, action="agency.update", agency=agency, target=agency, request=request,
+                     summary=f"修改{agency.name}的政府信息公开工作机构信息", data=changed)
+    return agency

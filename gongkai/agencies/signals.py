@@ -1,0 +1,38 @@
+"""Login bookkeeping: failures feed the lockout; logins, logouts and lockouts go to the audit log."""
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from . import audit, services
+
+
+@receiver(user_login_failed, dispatch_uid="agencies.login_failed")
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    username = credentials.get(get_user_model().USERNAME_FIELD) or ""
+    if request is None or not username:
+        return
+    ip = audit.client_ip(request)
+    if services.locked_until(username, ip):
+        return  # attempts during a lockout neither count nor extend it
+    services.record_failure(username, ip)
+    locked = services.locked_until(username, ip)
+    audit.record(
+        actor=None, action="auth.lockout" if locked else "auth.login_failed", request=request,
+        summary=(f"账号 {username} 连续登录失败 {services.MAX_FAILURES} 次，锁定 15 分钟" if locked
+                 else f"账号 {username} 登录失败"),
+        data={"username": username[:150]},
+    )
+
+
+@receiver(user_logged_in, dispatch_uid="agencies.logged_in")
+def on_logged_in(sender, request=None, user=None, **kwargs):
+    if request is None or user is None:
+        return
+    services.clear_failures(user.get_username(), audit.client_ip(request))
+    audit.record(actor=user, action="auth.login", request=request, summary=f"{user.get_username()} 登录")
+
+
+@receiver(user_logged_out, dispatch_uid="agencies.logged_out")
+def on_logged_out(sender, request=None, user=None, **kwargs):
+    if user is not None:
+        audit.record(actor=user, action="auth.logout", request=request, summary=f"{user.get_username()} 退出")

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import importlib
+from datetime import datetime, time, timedelta
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import AgencyContactForm, AuditFilterForm, GrantRoleForm, LoginForm
+from .models import Agency, AuditEntry, Staff
+from .permissions import MATRIX, agency_required, can, visible_agencies
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "agencies/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return reverse("agencies:home")
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "agencies:login"
+
+
+def staff_links(user) -> list[dict]:
+    """Links contributed by the apps: each ``gongkai.<app>.nav`` may define
+    ``STAFF_LINKS = [(label, url_name, action), ...]``; a link shows when the user may do ``action``
+    in at least one agency (site-wide actions: anywhere)."""
+    links = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("gongkai."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.nav")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.nav":
+                raise
+            continue
+        for label, url_name, action in getattr(module, "STAFF_LINKS", ()):
+            if action not in MATRIX:
+                continue
+            allowed = can(user, action) if action == "calendar.manage" else visible_agencies(user, action).exists()
+            if allowed:
+                try:
+                    links.append({"label": label, "url": reverse(url_name)})
+                except NoReverseMatch:
+                    continue
+    return links
+
+
+@login_required
+def home(request):
+    memberships = (Staff.objects.filter(user=request.user).select_related("agency", "agency__parent")
+                   .order_by("agency__name", "role"))
+    rows: dict[int, dict] = {}
+    for m in memberships:
+        row = rows.setdefault(m.agency_id, {"agency": m.agency, "roles": [], "manage": False})
+        row["roles"].append(m.get_role_display())
+        if m.role == Staff.Role.ADMIN:
+            row["manage"] = True
+    supervised = visible_agencies(request.user, "application.view").exclude(pk__in=rows.keys())
+    return render(request, "agencies/home.html", {
+        "rows": list(rows.values()),
+        "supervised": supervised.order_by("name"),
+        "can_audit": visible_agencies(request.user, "audit.read").exists(),
+        "links": staff_links(request.user),
+    })
+
+
+def _audit_queryset(user, agencies):
+    qs = AuditEntry.objects.filter(agency__in=agencies)
+    # Entries tied to no agency (logins, site-wide settings) go to auditors of a top-level agency.
+    if agencies.filter(parent__isnull=True).exists():
+        qs = AuditEntry.objects.filter(Q(agency__in=agencies) | Q(agency__isnull=True))
+    return qs.select_related("agency")
+
+
+@agency_required("audit.read")
+def audit_log(request):
+    agencies = request.agencies.order_by("name")
+    form = AuditFilterForm(request.GET or None, agencies=agencies)
+    qs = _audit_queryset(request.user, agencies)
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        if d["agency"]:
+            qs = qs.filter(agency=d["agency"])
+        if d["action"]:
+            a = d["action"].strip()
+            qs = qs.filter(action__startswith=a) if a.endswith(".") else qs.filter(action=a)
+        tz = timezone.get_current_timezone()
+        if d["date_from"]:
+            qs = qs.filter(created_at__gte=datetime.combine(d["date_from"], time.min, tzinfo=tz))
+        if d["date_to"]:
+            qs = qs.filter(created_at__lt=datetime.combine(d["date_to"] + timedelta(days=1), time.min, tzinfo=tz))
+    elif form.is_bound:
+        qs = qs.none()
+    page = Paginator(qs.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "agencies/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@agency_required("agency.manage_staff")
+def manage_agency(request, agency: Agency):
+    grant_form = GrantRoleForm(prefix="grant")
+    contact_form = AgencyContactForm(instance=agency, prefix="contact")
+    if request.method == "POST":
+        if "grant" in request.POST:
+            grant_form = GrantRoleForm(request.POST, prefix="grant")
+            if grant_form.is_valid():
+                services.grant_role(actor=request.user, user=grant_form.cleaned_data["username"], agency=agency,
+                                    role=grant_form.cleaned_data["role"], request=request)
+                messages.success(request, "已授予角色。")
+                return redirect("agencies:manage", agency=agency.slug)
+        elif "contact" in request.POST and can(request.user, "agency.manage", agency):
+            contact_form = AgencyContactForm(request.POST, instance=agency, prefix="contact")
+            if contact_form.is_valid():
+                services.update_contacts(actor=request.user, form=contact_form, request=request)
+                messages.success(request, "已保存公开工作机构信息。")
+                return redirect("agencies:manage", agency=agency.slug)
+    staff = Staff.objects.filter(agency=agency).select_related("user").order_by("role", "user__username")
+    return render(request, "agencies/manage.html", {
+        "agency": agency, "staff": staff, "grant_form": grant_form, "contact_form": contact_form,
+    })
+
+
+@require_POST
+@agency_required("agency.manage_staff")
+def revoke(request, agency: Agency, pk: int):
+    staff = get_object_or_404(Staff, pk=pk, agency=agency)
+    if staff.user_id == request.user.pk and staff.role == Staff.Role.ADMIN:
+        messages.error(request, "不能撤销自己的管理员角色，请由其他管理员操作。")
+    else:
+        services.revoke_role(actor=request.user, staff=staff, request=request)
+        messages.success(request, "已撤销角色。")
+    return redirect("agencies:manage", agency=agency.slug)
