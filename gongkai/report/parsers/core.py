@@ -9,4 +9,642 @@ Contract shared by all format modules:
         source: str                           # "text", "html", "docx", "pdf", "markdown"
 
     assemble(doc: Document) -> Report
+
+Conventions of ``Document``:
+- In ``lines``, a table cell may be written as its own line starting with a tab ("\\tlabel", "\\t0";
+  "\\t" alone is an empty cell) and a line with no text and no tab separates table rows — the form a web
+  page takes when copied as text. A line "a\\tb\\tc" is one table row of three cells.
+- In ``tables``, ``""`` is an empty cell and ``None`` a position covered by a merged cell that starts
+  elsewhere (pdfplumber's convention); a grid may also repeat the merged text instead.
+
+``assemble`` finds each table in ``tables`` (by its labels) or else in the lines between the section
+headings, maps labels to the keys of ``layouts.py`` (exact after ``normalize.norm``, fuzzy only on a
+miss, with a note) and reads the numbers after each label. The tables are those of Art. 50 of the
+Regulations. A value that cannot be read with certainty is ``"?"`` with a reason, never a guess; a
+missing table is a ``ReportError``.
 """
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..errors import ReportError
+from ..layouts import (
+    APPEAL_COLUMNS,
+    APPEAL_GROUPS,
+    APPLICANT_COLUMNS,
+    APPLICANT_HEADER,
+    BALANCE_NOTE,
+    LAYOUT_2021_COLLAPSED_OTHER_ROWS,
+    LAYOUTS,
+    LITIGATION_HEADER,
+    ORGANISATION_HEADER,
+    SECTION_TITLES,
+    Column,
+    Layout,
+    layout_for_year,
+)
+from ..model import UNREADABLE, Report
+from . import digits
+from .normalize import LabelIndex, Match, clean_cell, is_digit_run, norm, read_number
+
+TABLE_NAMES = {
+    "proactive": "表二：" + SECTION_TITLES["2"].split("、", 1)[1],
+    "applications": "表三：" + SECTION_TITLES["3"].split("、", 1)[1],
+    "appeals": "表四：" + SECTION_TITLES["4"].split("、", 1)[1],
+}
+TABLE_SECTION = {"proactive": "2", "applications": "3", "appeals": "4"}
+
+
+@dataclass
+class Document:
+    lines: list[str]
+    tables: list[list[list[str | None]]] = field(default_factory=list)
+    source: str = "text"
+
+
+# -- tokens --------------------------------------------------------------------------------------
+@dataclass
+class Tok:
+    text: str
+    row: int  # tokens of one table row share it
+    value: bool  # reads as a number, a blank, or "?"
+
+
+def _is_value(text: str) -> bool:
+    return text in ("?", "？") or read_number(text) is not None
+
+
+def _add_cell(out: list[Tok], text: str, row: int) -> None:
+    text = clean_cell(text)
+    parts = text.split()
+    if len(parts) > 1 and all(_is_value(p) for p in parts):
+        out.extend(Tok(p, row, True) for p in parts)  # "2 0 0 0 0 0 2": one cell per number
+    else:
+        out.append(Tok(text, row, _is_value(text)))
+
+
+def stream_from_lines(lines: list[str]) -> list[Tok]:
+    out: list[Tok] = []
+    row = 0
+    for line in lines:
+        if "\t" not in line and not line.strip():
+            row += 1
+            continue
+        parts = line.split("\t")
+        if line.startswith("\t"):
+            parts = parts[1:]  # the tab is the cell's indentation
+        for p in parts:
+            _add_cell(out, p, row)
+        if len(parts) > 1:
+            row += 1  # "a\tb\tc" is a whole row
+    return out
+
+
+def stream_from_grid(grid: list[list[str | None]], first_row: int = 0) -> list[Tok]:
+    out: list[Tok] = []
+    for r, cells in enumerate(grid):
+        for cell in cells:
+            if cell is not None:
+                _add_cell(out, cell, first_row + r)
+    return out
+
+
+# -- labels of each table ------------------------------------------------------------------------
+def _column_labels(layout: Layout) -> list[str]:
+    out = []
+    for row in layout.proactive:
+        out += [c.label for c in row.columns]
+    return out
+
+
+_COMMON_HEADERS = (
+    "信息内容", APPLICANT_HEADER, ORGANISATION_HEADER, BALANCE_NOTE, LITIGATION_HEADER,
+    *(c.label for c in APPLICANT_COLUMNS), *(c.label for c in APPEAL_COLUMNS), *(g for _, g in APPEAL_GROUPS),
+    "三、本年度办理结果", "（三）不予公开", "（四）无法提供", "（五）不予处理", "单位：件", "单位：万元",
+)
+
+
+def _all_labels(layout: Layout) -> set[str]:
+    labels = {r.label for r in layout.proactive} | {r.subtable for r in layout.proactive}
+    labels |= set(_column_labels(layout))
+    for r in layout.applications:
+        labels.add(r.label)
+        labels.update(r.groups)
+    return {norm(x) for x in labels}
+
+
+_L2019, _L2021 = _all_labels(LAYOUTS["2019"]), _all_labels(LAYOUTS["2021"])
+MARKERS = {"2019": _L2019 - _L2021, "2021": _L2021 - _L2019}
+
+
+def _proactive_index(layout: Layout) -> LabelIndex:
+    rows = {r.key: r.label for r in layout.proactive}
+    ignore = (*_COMMON_HEADERS, *_column_labels(layout), *(r.subtable for r in layout.proactive))
+    return LabelIndex(rows, ignore)
+
+
+# Table 三 rows of both layouts: the 2021 rows plus the single （六）其他处理 row ("other").
+_APP_ROWS = {r.key: r for r in (*LAYOUTS["2021"].applications, *LAYOUT_2021_COLLAPSED_OTHER_ROWS)}
+_APP_INDEX = LabelIndex({k: r.label for k, r in _APP_ROWS.items()}, _COMMON_HEADERS)
+_PROACTIVE_INDEX = {name: _proactive_index(layout) for name, layout in LAYOUTS.items()}
+_APPEAL_WORDS = {norm(x) for x in (LITIGATION_HEADER, *(g for _, g in APPEAL_GROUPS))}
+
+
+# -- row reading ---------------------------------------------------------------------------------
+_TRAILING_VALUES = re.compile(r"^(?P<label>.*?[^\d\s.,])\s*(?P<values>\d[\d\s]*)$")
+
+
+@dataclass
+class RowRead:
+    match: Match
+    label_text: str
+    values: list[Tok]
+
+
+def _match_at(stream: list[Tok], i: int, index: LabelIndex) -> tuple[Match, int, list[Tok], str] | None:
+    """The label starting at token ``i`` (joined over up to 3 tokens when broken), its end, trailing values."""
+    tok = stream[i]
+    text = tok.text
+    if index.is_ignored(text):
+        return None
+    m = index.lookup(text, fuzzy=False)
+    if m:
+        return m, i + 1, [], text
+    # A label broken over lines: join the following text tokens while the result is still a label's start.
+    joined, j = text, i + 1
+    while index.prefix_of(joined) and j < len(stream) and j - i <= 3 and not stream[j].value:
+        joined += stream[j].text
+        j += 1
+        m = index.lookup(joined, fuzzy=False)
+        if m:
+            return m, j, [], joined
+    # Digits run on after the label ("（一）予以公开0000000", "规章 0 0 0").
+    tm = _TRAILING_VALUES.match(text)
+    if tm:
+        m = index.lookup(tm.group("label"), fuzzy=False) or index.unique_prefix(tm.group("label"))
+        if m:
+            vals = [Tok(v, tok.row, True) for v in tm.group("values").split()]
+            return m, i + 1, vals, tm.group("label")
+    m = index.unique_prefix(text) or index.lookup(text, fuzzy=True)
+    if m:
+        return m, i + 1, [], text
+    return None
+
+
+def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tuple[dict[str, RowRead], list[int]]:
+    """Rows found by label (first occurrence wins) and the positions of value tokens no row took."""
+    rows: dict[str, RowRead] = {}
+    taken: set[int] = set()
+    i = 0
+    while i < len(stream):
+        if stream[i].value:
+            i += 1
+            continue
+        hit = _match_at(stream, i, index)
+        if hit is None:
+            i += 1
+            continue
+        m, j, vals, label_text = hit
+        n = width.get(m.key, 0)
+        row = stream[j - 1].row
+        k = j
+        while k < len(stream) and len(vals) < n and stream[k].value and stream[k].row == row:
+            vals.append(stream[k])
+            taken.add(k)
+            k += 1
+        if m.key not in rows or (not rows[m.key].values and vals):
+            rows[m.key] = RowRead(m, label_text, vals)
+        i = k
+    orphans = [p for p, t in enumerate(stream) if t.value and p not in taken]
+    return rows, orphans
+
+
+# -- cells ---------------------------------------------------------------------------------------
+class Filler:
+    """Writes cells into the report: numbers, blanks, "?" with reasons, notes."""
+
+    def __init__(self, report: Report):
+        self.report = report
+
+    def cell(self, key: str, col: Column, text: str) -> None:
+        r = self.report
+        t = clean_cell(text)
+        if t in ("?", "？"):
+            r.mark_unreadable(key, f"原文此格为“{t}”（无法辨认）")
+            return
+        if col.kind == "text":
+            num = read_number(t)
+            r.set(key, None if num is not None and num.value is None else t)
+            return
+        num = read_number(t)
+        if num is None:
+            r.mark_unreadable(key, f"无法识别为数字：“{t}”")
+            return
+        value = num.value
+        if value is not None and col.kind != "decimal" and not isinstance(value, int):
+            r.mark_unreadable(key, f"应为整数，原文为“{t}”")
+            return
+        if num.note:
+            r.notes.append(f"{key}：单元格“{t}”中的说明文字“{num.note}”未计入数值")
+        r.set(key, value)
+
+    def row(self, table: str, row: str, columns: tuple[Column, ...], vals: list[Tok], candidates: list | None = None) -> list | None:
+        """Fill one row; returns the candidate splits when run-together digits stay ambiguous."""
+        n = len(columns)
+        keys = [f"{table}.{row}.{c.key}" for c in columns]
+        if len(vals) == n:
+            for key, col, tok in zip(keys, columns, vals):
+                self.cell(key, col, tok.text)
+            return None
+        texts = [v.text for v in vals]
+        if vals and all(is_digit_run(t) for t in texts) and sum(map(len, texts)) >= n and all(c.kind != "text" for c in columns):
+            return self.digits(table, row, columns, texts)
+        reason = f"本行应有 {n} 个数值，只读到 {len(vals)} 个（{'、'.join(texts) or '无'}），无法确定各格"
+        for key in keys:
+            self.report.mark_unreadable(key, reason)
+        return None
+
+    def digits(self, table: str, row: str, columns: tuple[Column, ...], texts: list[str]) -> list | None:
+        n = len(columns)
+        rule = {"applications": digits.group_totals(7), "appeals": digits.group_totals(5)}.get(table)
+        try:
+            found = digits.splits(texts, n, accept=rule, partial=rule)
+        except digits.TooManySplits:
+            found = None
+        raw = " ".join(texts)
+        keys = [f"{table}.{row}.{c.key}" for c in columns]
+        if found and len(found) == 1:
+            for key, value in zip(keys, found[0]):
+                self.report.set(key, value)
+            self.report.notes.append(
+                f"{table}.{row}：数字连写为“{raw}”，按本行合计关系只有一种拆分：{'、'.join(map(str, found[0]))}"
+            )
+            return None
+        if found:
+            reason = f"数字连写为“{raw}”，有 {len(found)} 种拆分都符合合计关系，无法确定"
+        elif found is None:
+            reason = f"数字连写为“{raw}”，拆分方式过多，无法确定"
+        else:
+            reason = f"数字连写为“{raw}”，没有符合合计关系的拆分"
+        for key in keys:
+            self.report.mark_unreadable(key, reason)
+        return found or None
+
+
+# -- the document ------------------------------------------------------------------------------
+# Section headings are recognised by their words, not their numbers: agencies renumber them
+# ("（四）", "4.") and reword 五 ("政府信息公开工作存在的主要问题及改进情况").
+_HEADING_PREFIX = re.compile(r"^\s*(?:第[一二三四五六七八九十]+部分|[（(]?[一二三四五六七八九十0-9]{1,2}[)）]?[、.．,，:：\s]*)?")
+_SECTION_WORDS: list[tuple[str, tuple[str, ...]]] = [
+    ("1", ("总体情况", "概述")),
+    ("2", ("主动公开政府信息情况", "主动公开政府信息")),
+    ("3", ("收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请")),
+    ("4", ("政府信息公开行政复议行政诉讼情况", "行政复议行政诉讼情况", "行政复议行政诉讼")),
+    ("5", ("存在的主要问题及改进情况", "存在的主要问题和改进情况", "主要问题及改进情况", "存在问题及改进")),
+    ("6", ("其他需要报告的事项", "其他需要报告事项")),
+]
+_TITLE = re.compile(r"([0-9０-９]{4})\s*年度?\s*(?:度)?(?:的)?(?:政府信息公开|政务公开|信息公开)[^。；]{0,12}?报告")
+_SPACE = " \t\r\n\u3000\xa0\ufeff"
+_AGENCY_LINE = re.compile(r"^[\u4e00-\u9fff（）()·]{2,40}$")
+
+
+def find_headings(lines: list[str]) -> list[tuple[int, str]]:
+    """(line index, section number) of each section heading, first occurrence of each number."""
+    out: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for i, line in enumerate(lines):
+        if line.startswith("\t") or not line.strip() or len(line) > 60:
+            continue
+        rest = _HEADING_PREFIX.sub("", line.strip(), count=1)
+        key = norm(rest)
+        if not key or len(key) > 30:
+            continue
+        for num, words in _SECTION_WORDS:
+            if num in seen:
+                continue
+            if any(key.startswith(w) or (w in key and len(key) <= len(w) + 10) for w in words):
+                if num == "1" and len(key) > len(words[0]) + 6:
+                    continue
+                out.append((i, num))
+                seen.add(num)
+                break
+    return out
+
+
+def find_title(lines: list[str]) -> tuple[str | None, int | None]:
+    """Agency and year from the title "…XXXX年政府信息公开工作年度报告" (agency before the year or on the line above)."""
+    for i, raw in enumerate(lines[:200]):
+        line = raw.strip(_SPACE)
+        if len(line) > 80:
+            continue
+        m = _TITLE.search(line)
+        if not m:
+            continue
+        year = int(clean_cell(m.group(1)))
+        if not 2000 <= year <= 2100:
+            continue
+        agency = re.sub(r"^(?:关于|《)|[《》“”\"\s]", "", line[: m.start()]).strip()
+        if not agency:
+            for prev in reversed(lines[max(0, i - 3):i]):
+                p = prev.strip(_SPACE)
+                if p:
+                    if _AGENCY_LINE.match(p) and "报告" not in p:
+                        agency = p
+                    break
+        return agency or None, year
+    for raw in lines[:100]:
+        m = re.search(r"统计期限?自?\s*(\d{4})\s*年\s*1\s*月\s*1\s*日", clean_cell(raw))
+        if m:
+            return None, int(m.group(1))
+    return None, None
+
+
+def section_text(lines: list[str], start: int, end: int) -> str:
+    """The prose as printed (no width folding), one paragraph per line."""
+    out = [line.strip(_SPACE) for line in lines[start:end]]
+    return "\n".join(x for x in out if x)
+
+
+_GRID_MARKS = {
+    "applications": ("本年新收", "上年结转", "本年度办理结果", "予以公开"),
+    "appeals": ("复议后起诉", "未经复议直接起诉", "尚未审结"),
+    "proactive": ("第二十条", "信息内容", "规章", "行政许可", "行政处罚"),
+}
+_LINE_ANCHORS = {
+    "proactive": ("第二十条第一项",),
+    "applications": ("本列数据的勾稽关系", "本年新收政府信息公开申请数量"),
+    "appeals": ("未经复议直接起诉",),
+}
+
+
+def _grid_streams(tables: list[list[list[str | None]]]) -> dict[str, list[Tok]]:
+    streams: dict[str, list[Tok]] = {}
+    row = 0
+    for grid in tables:
+        text = norm("".join(c for r in grid for c in r if c))
+        toks = stream_from_grid(grid, row)
+        row += len(grid) + 1
+        for kind, marks in _GRID_MARKS.items():
+            if any(m in text for m in marks):
+                streams.setdefault(kind, []).extend(toks)
+                if kind in ("applications", "appeals"):
+                    break  # a table 三 mentions no appeal words; 四 none of 三's
+    return streams
+
+
+def _line_regions(lines: list[str], headings: list[tuple[int, str]]) -> dict[str, tuple[int, int]]:
+    starts: dict[str, int] = {}
+    by_num = {num: i for i, num in headings}
+    for kind, num in TABLE_SECTION.items():
+        if num in by_num:
+            starts[kind] = by_num[num]
+    if len(starts) < 3:
+        keys = [(i, norm(line)) for i, line in enumerate(lines)]
+        for kind, anchors in _LINE_ANCHORS.items():
+            if kind in starts:
+                continue
+            for i, k in keys:
+                if any(a in k for a in anchors) and len(k) < 60:
+                    starts[kind] = max(0, i - 2)
+                    break
+    bounds = sorted({i for i, _ in headings} | set(starts.values()) | {len(lines)})
+    regions = {}
+    for kind, s in starts.items():
+        end = next((b for b in bounds if b > s), len(lines))
+        regions[kind] = (s, end)
+    return regions
+
+
+def assemble(doc: Document) -> Report:
+    lines = doc.lines
+    headings = find_headings(lines)
+    agency, year = find_title(lines)
+    grid_streams = _grid_streams(doc.tables) if doc.tables else {}
+    regions = _line_regions(lines, headings)
+
+    def stream(kind: str, prefer_grid: bool = True) -> list[Tok]:
+        if prefer_grid and kind in grid_streams:
+            return grid_streams[kind]
+        if kind in regions:
+            s, e = regions[kind]
+            return stream_from_lines(lines[s + 1:e])
+        return []
+
+    report = Report(year=year, agency=agency)
+    report.headings = [num for _, num in headings]
+    fill = Filler(report)
+
+    # -- table 三 (applications) first: it decides whether this is a report at all -------------
+    app_width = {k: len(APPLICANT_COLUMNS) for k in _APP_ROWS}
+    app_rows, app_orphans, app_stream = {}, [], []
+    for prefer in (True, False):
+        app_stream = stream("applications", prefer)
+        app_rows, app_orphans = read_rows(app_stream, _APP_INDEX, app_width)
+        if len(app_rows) >= 3:
+            break
+    pro_streams = [stream("proactive", True), stream("proactive", False)]
+    appeal_streams = [stream("appeals", True), stream("appeals", False)]
+    have_pro = any(_PROACTIVE_INDEX["2021"].lookup(t.text, fuzzy=False) or _PROACTIVE_INDEX["2019"].lookup(t.text, fuzzy=False)
+                   for s in pro_streams for t in s if not t.value)
+    have_appeals = any(norm(t.text) in _APPEAL_WORDS for s in appeal_streams for t in s)
+    if len(app_rows) < 3 and not have_pro and not have_appeals:
+        raise ReportError("不是政府信息公开工作年度报告：未找到表二、表三、表四（主动公开、依申请公开、复议诉讼）的表格")
+    if not have_pro:
+        raise ReportError(f"未找到{TABLE_NAMES['proactive']}")
+    if len(app_rows) < 3:
+        raise ReportError(f"未找到{TABLE_NAMES['applications']}")
+    if not have_appeals:
+        raise ReportError(f"未找到{TABLE_NAMES['appeals']}")
+
+    # -- layout: from the labels printed, the year only breaks ties ------------------------------
+    seen = {norm(t.text) for s in (*pro_streams, app_stream) for t in s if not t.value}
+    seen |= {norm(r.match.label) for r in app_rows.values()}
+    score = {name: len(marks & seen) for name, marks in MARKERS.items()}
+    if score["2019"] != score["2021"]:
+        report.layout = max(score, key=score.get)
+    else:
+        report.layout = layout_for_year(year)
+    if year is not None and report.layout != layout_for_year(year):
+        report.notes.append(f"按表格标签识别为 {report.layout} 年版式（报告年度 {year}）")
+
+    _fill_proactive(report, fill, pro_streams)
+    _fill_applications(report, fill, app_rows, app_orphans, app_stream)
+    _fill_appeals(report, fill, appeal_streams)
+
+    # -- sections 一, 五, 六 -------------------------------------------------------------------
+    bounds = [i for i, _ in headings] + [len(lines)]
+    for (i, num), end in zip(headings, bounds[1:]):
+        if num in ("1", "5", "6"):
+            report.sections[num] = section_text(lines, i + 1, end)
+    return report
+
+
+def _fuzzy_notes(report: Report, table: str, rows: dict[str, RowRead]) -> None:
+    for key, r in rows.items():
+        if r.match.fuzzy:
+            report.notes.append(
+                f"{TABLE_NAMES[table].split('：')[0]}的标签“{clean_cell(r.label_text)}”与标准标签“{r.match.label}”"
+                f"近似（相似度 {r.match.ratio:.0%}），已按后者读取"
+            )
+
+
+def _shattered(report: Report, table: str, stream: list[Tok], rows: dict[str, RowRead], orphans: list[int],
+               order: list[tuple[str, int]]) -> None:
+    """Labels printed apart from their numbers (a table of labels, then a run of numbers): pair them in order
+    when the count of loose numbers is exactly what the label-only rows need."""
+    pending = [(k, n) for k, n in order if k in rows and not any(clean_cell(v.text) for v in rows[k].values)]
+    if not pending:
+        return
+    first = min(stream.index(rows[k].values[0]) if rows[k].values else 0 for k, _ in pending)
+    loose = [stream[p] for p in orphans if p >= first and clean_cell(stream[p].text)]
+    need = sum(n for _, n in pending)
+    if len(loose) != need:
+        return
+    pos = 0
+    for k, n in pending:
+        rows[k].values = loose[pos:pos + n]
+        pos += n
+    report.notes.append(f"{TABLE_NAMES[table].split('：')[0]}的数值与标签分开排列，已按顺序逐行对应")
+
+
+def _fill_proactive(report: Report, fill: Filler, streams: list[list[Tok]]) -> None:
+    layout = report.spec
+    index = _PROACTIVE_INDEX[layout.name]
+    width = {r.key: len(r.columns) for r in layout.proactive}
+    rows: dict[str, RowRead] = {}
+    for s in streams:
+        rows, orphans = read_rows(s, index, width)
+        if rows:
+            _shattered(report, "proactive", s, rows, orphans, [(r.key, len(r.columns)) for r in layout.proactive])
+            break
+    _fuzzy_notes(report, "proactive", rows)
+    for prow in layout.proactive:
+        if prow.key not in rows:
+            for col in prow.columns:
+                report.mark_unreadable(f"proactive.{prow.key}.{col.key}", f"表二中未找到“{prow.label}”这一行")
+            continue
+        fill.row("proactive", prow.key, prow.columns, rows[prow.key].values)
+
+
+def _fill_applications(report: Report, fill: Filler, rows: dict[str, RowRead], orphans: list[int], stream: list[Tok]) -> None:
+    subrows = LAYOUTS["2021"].other_subrows
+    has_sub = any(k in rows and rows[k].values for k in subrows)
+    other = rows.get("other")
+    if other is not None and not other.values and has_sub:
+        del rows["other"]  # （六）其他处理 is the group label above the three sub-rows
+    if report.layout == "2021" and not has_sub and "other" in rows:
+        report.applications["other"] = {}
+        report.notes.append("表三将“（六）其他处理”印为一行（未分三项），按一行记录")
+    shape = report.application_rows()
+    _shattered(report, "applications", stream, rows, orphans, [(r.key, len(APPLICANT_COLUMNS)) for r in shape])
+    _fuzzy_notes(report, "applications", {k: v for k, v in rows.items() if k in {r.key for r in shape}})
+    ambiguous: dict[str, list[list[int]]] = {}
+    for arow in shape:
+        if arow.key not in rows:
+            reason = f"表三中未找到“{arow.label}”这一行"
+            if report.layout == "2019" and arow.key == "other" and has_sub:
+                reason = "表三将“（六）其他处理”分三项填报，与 2019 年版式的一行不符，未合计"
+            for col in APPLICANT_COLUMNS:
+                report.mark_unreadable(f"applications.{arow.key}.{col.key}", reason)
+            continue
+        found = fill.row("applications", arow.key, APPLICANT_COLUMNS, rows[arow.key].values)
+        if found:
+            ambiguous[arow.key] = found
+    if ambiguous:
+        _resolve_by_columns(report, ambiguous)
+
+
+def _resolve_by_columns(report: Report, ambiguous: dict[str, list[list[int]]]) -> None:
+    """Run-together digits with several splits: keep the one the column identities of 表三 allow
+    (balance: 一+二 = 三（七）+四; outcome_sum: （七）总计 = sum of outcomes), when only that row is unknown."""
+    cols = [c.key for c in APPLICANT_COLUMNS]
+    outcomes = list(report.outcome_rows())
+    identities = [
+        ({"new_received": 1, "carried_over": 1, "total_processed": -1, "carried_forward": -1}),
+        ({"total_processed": 1, **{k: -1 for k in outcomes}}),
+    ]
+
+    def known(row: str) -> list[int] | None:
+        vals = [report.get(f"applications.{row}.{c}") for c in cols]
+        return vals if all(isinstance(v, int) for v in vals) else None
+
+    changed = True
+    while changed and ambiguous:
+        changed = False
+        for row, cands in list(ambiguous.items()):
+            for ident in identities:
+                if row not in ident:
+                    continue
+                others = {r: known(r) for r in ident if r != row}
+                if any(v is None for v in others.values()):
+                    continue
+                expected = [-sum(ident[r] * others[r][j] for r in others) * ident[row] for j in range(len(cols))]
+                keep = [c for c in cands if c == expected]
+                if len(keep) == 1:
+                    for c, value in zip(cols, keep[0]):
+                        report.set(f"applications.{row}.{c}", value)
+                    report.unreadable = [u for u in report.unreadable if not u["cell"].startswith(f"applications.{row}.")]
+                    report.notes.append(
+                        f"applications.{row}：连写数字按本列勾稽关系确定为 {'、'.join(map(str, keep[0]))}"
+                    )
+                    del ambiguous[row]
+                    changed = True
+                    break
+
+
+def _fill_appeals(report: Report, fill: Filler, streams: list[list[Tok]]) -> None:
+    n = len(APPEAL_COLUMNS) * len(APPEAL_GROUPS)
+    vals: list[Tok] = []
+    for s in streams:
+        start = next((i for i, t in enumerate(s) if norm(t.text) in _APPEAL_WORDS), None)
+        if start is None:
+            continue
+        runs: list[list[Tok]] = []
+        cur: list[Tok] = []
+        for t in s[start:]:
+            if t.value:
+                cur.append(t)
+            elif cur:
+                runs.append(cur)
+                cur = []
+        if cur:
+            runs.append(cur)
+        real = [r for r in runs if any(clean_cell(t.text) for t in r)]
+        vals = (real or runs or [[]])[0]
+        while len(vals) > n and not clean_cell(vals[-1].text):
+            vals = vals[:-1]
+        while len(vals) > n and not clean_cell(vals[0].text):
+            vals = vals[1:]
+        break
+    keys = [(g, c) for g, _ in APPEAL_GROUPS for c in APPEAL_COLUMNS]
+    if len(vals) == n:
+        for (g, col), tok in zip(keys, vals):
+            fill.cell(f"appeals.{g}.{col.key}", col, tok.text)
+        return
+    texts = [v.text for v in vals]
+    if vals and all(is_digit_run(t) for t in texts) and sum(map(len, texts)) >= n:
+        _spread_appeals(report, texts, keys)
+        return
+    reason = f"表四应有 {n} 个数值，读到 {len(vals)} 个，无法确定各格"
+    for g, col in keys:
+        report.mark_unreadable(f"appeals.{g}.{col.key}", reason)
+
+
+def _spread_appeals(report: Report, texts: list[str], keys: list[tuple[str, Column]]) -> None:
+    n = len(keys)
+    rule = digits.group_totals(len(APPEAL_COLUMNS))
+    try:
+        found = digits.splits(texts, n, accept=rule, partial=rule)
+    except digits.TooManySplits:
+        found = None
+    raw = " ".join(texts)
+    if found and len(found) == 1:
+        for (g, col), value in zip(keys, found[0]):
+            report.set(f"appeals.{g}.{col.key}", value)
+        report.notes.append(f"表四：数字连写为“{raw}”，按各组总计关系只有一种拆分：{'、'.join(map(str, found[0]))}")
+        return
+    reason = (f"数字连写为“{raw}”，有 {len(found)} 种拆分都符合总计关系，无法确定" if found
+              else f"数字连写为“{raw}”，无法唯一拆分")
+    for g, col in keys:
+        report.mark_unreadable(f"appeals.{g}.{col.key}", reason)
