@@ -60,23 +60,17 @@ class CalendarYearForm(forms.ModelForm):
         return data
 
 
-class CalendarDayInline(admin.TabularInline):
-    model = CalendarDay
-    fields = ["date", "kind", "name"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):
     form = CalendarYearForm
     list_display = ["year", "source", "notice", "holiday_days", "makeup_days", "entered_by", "entered_at"]
-    inlines = [CalendarDayInline]
+    readonly_fields = ["day_list"]
+
+    @admin.display(description="已录入的日期")
+    def day_list(self, obj):
+        if not obj.pk:
+            return "—"
+        return "；".join(f"{format_date(d.date)} {d.get_kind_display()}（{d.name}）" for d in obj.days.all())
 
     @admin.display(description="放假天数")
     def holiday_days(self, obj):
@@ -95,6 +89,3 @@ class CalendarYearAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
         obj.entered_by, obj.entered_at, obj.source = saved.entered_by, saved.entered_at, saved.source
         obj._state.adding = False
-
-    def save_related(self, request, form, formsets, change):
-        pass  # days were written by enter_year; the inline is read-only
