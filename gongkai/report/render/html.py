@@ -23,17 +23,21 @@ table.gk-table td.note { font-size: 9pt; text-align: left; }
 table.gk-table td.unreadable { background: #eee; }
 table.gk-table td.finding-error { background: #fdd; outline: 2px solid #c00; outline-offset: -2px; }
 table.gk-table td.finding-warning { background: #ffe9b3; outline: 2px dashed #b36b00; outline-offset: -2px; }
-table.gk-applications td.num { width: 7%; }
-table.gk-appeals td.num { width: 6.6%; }
+table.gk-table { table-layout: fixed; }
+table.gk-applications { font-size: 9.5pt; }
+table.gk-appeals { font-size: 9.5pt; }
 table.gk-table caption { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+@media print { table.gk-table caption { display: none; } }
 table.gk-table thead { display: table-header-group; }
+/* Keep each table on one page where it fits: a table cut by a page break is harder to read (and to parse). */
+table.gk-table { break-inside: avoid; page-break-inside: avoid; }
 table.gk-table tr { break-inside: avoid; page-break-inside: avoid; }
 """
 
 PAGE_CSS = """
 @page { size: A4; margin: 25mm 20mm 22mm 22mm; }
 html { font-family: "仿宋", "FangSong", "仿宋_GB2312", "STFangsong", "Noto Serif CJK SC", "Source Han Serif SC",
-  "宋体", "SimSun", serif; font-size: 12pt; line-height: 1.6; color: #000; background: #fff; }
+  "宋体", "SimSun", serif; font-size: 12pt; line-height: 1.6; color: #000; }
 body { max-width: 170mm; margin: 1em auto; padding: 0 1em; }
 h1 { font-family: "黑体", "SimHei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; font-size: 18pt;
   text-align: center; font-weight: bold; margin: 0.5em 0 1em; }
@@ -64,10 +68,17 @@ def _attrs(**attrs: Any) -> str:
     return "".join(parts)
 
 
+# Column widths (%) so long row labels get the room and the numbers stay on one line.
+COLUMN_WIDTHS = {"proactive": (28, 24, 24, 24), "applications": (11, 12, 35, *(6,) * 7)}
+
+
 def _table_html(grid: Grid, marks: dict[str, list[dict[str, str]]]) -> str:
     rows = grid.rows()
     out = [f'<table class="gk-table gk-{grid.table}" data-table="{grid.table}">',
            f"<caption>{escape(grid.name)}</caption>"]
+    widths = COLUMN_WIDTHS.get(grid.table)
+    if widths and len(widths) == grid.ncols:
+        out.append("<colgroup>" + "".join(f'<col style="width: {w}%">' for w in widths) + "</colgroup>")
 
     def row_html(r: int) -> str:
         cells = []
