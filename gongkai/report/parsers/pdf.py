@@ -101,6 +101,7 @@ class _Line:
     x1: float
     # Runs of characters separated by a wide gap: the cells of an unruled table row.
     segments: list[tuple[float, float, str]]
+    row: bool = False  # rebuilt from an unruled table: always label + values as cells
 
     @property
     def numbers(self) -> list[str]:
@@ -114,7 +115,10 @@ class _Line:
 
     @property
     def text(self) -> str:
-        if len(self.segments) > 1 and self.numbers:
+        nums = self.numbers
+        if len(self.segments) > 1 and nums and (
+            self.row or len(nums) > 1 or self.segments[-1][0] - self.segments[-2][1] > 0.9 * (self.bottom - self.top)
+        ):
             # An unruled table row: label and values as tab-separated cells, like a ruled row.
             return "\t".join(_tidy(seg[2]) for seg in self.segments)
         out = ""
@@ -148,8 +152,12 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
             if cur:
                 gap = ch["x0"] - cur[-1]["x1"]
                 size = max(cur[-1]["size"], 1.0)
-                # A wide gap, or a jump in baseline (cells of one row are centred independently).
-                if gap > 0.9 * size or abs(ch["bottom"] - cur[-1]["bottom"]) > 0.2 * size:
+                # A wide gap, a jump in baseline (cells of one row are centred independently), or
+                # a number set apart from the text before it (a value next to a long label).
+                if (
+                    gap > 0.9 * size or abs(ch["bottom"] - cur[-1]["bottom"]) > 0.2 * size
+                    or (gap > 0.35 * size and ch["text"].isdigit() and _is_wide(cur[-1]["text"][-1:] or "a"))
+                ):
                     segments.append(_segment(cur))
                     cur = []
                 elif gap > 0.25 * size and not (_is_wide(ch["text"][:1] or "a") or _is_wide(cur[-1]["text"][-1:] or "a")):
@@ -208,32 +216,57 @@ class _Grid:
     xs: list[float] = field(default_factory=list)
     x0: float = 0.0
     x1: float = 0.0
+    # No ruling at the top / bottom edge: the table was cut there by a page break.
+    open_top: bool = False
+    open_bottom: bool = False
 
     @property
     def ncols(self) -> int:
         return len(self.rows[0]) if self.rows else 0
 
 
-def _build_grid(table, chars: list[dict], page_no: int) -> tuple[_Grid, list[dict]]:
+def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> tuple[_Grid, list[dict]]:
     """Rebuild a pdfplumber table as a full grid, each merged cell's text copied into every slot
-    it covers. Returns the grid and the characters that fell outside every cell."""
+    it covers. Returns the grid and the characters that fell outside every cell.
+
+    A table cut by a page break often has no border at the cut: its vertical rules run on past the
+    last closed cell. The grid is extended to where they end, and slots covered by no closed cell
+    become cells (one per column and run of rows), so that nothing printed there is lost."""
     cells = [c for c in table.cells if c[2] - c[0] > 1 and c[3] - c[1] > 1]
     xs = _cluster([v for c in cells for v in (c[0], c[2])])
     ys = _cluster([v for c in cells for v in (c[1], c[3])])
+    rules = [e for e in vedges if any(abs(e["x0"] - x) <= 2 for x in xs)]
+    open_top = open_bottom = False
+    if rules:
+        top, bottom = min(e["top"] for e in rules), max(e["bottom"] for e in rules)
+        near = [e for e in rules if e["bottom"] >= ys[0] - 2 and e["top"] <= ys[-1] + 2]
+        if near and min(e["top"] for e in near) < ys[0] - 4 and top < ys[0] - 4:
+            ys.insert(0, min(e["top"] for e in near))
+            open_top = True
+        if near and max(e["bottom"] for e in near) > ys[-1] + 4 and bottom > ys[-1] + 4:
+            ys.append(max(e["bottom"] for e in near))
+            open_bottom = True
     nrows, ncols = len(ys) - 1, len(xs) - 1
     owner = [[-1] * ncols for _ in range(nrows)]
-    spans = []
     for i, (x0, top, x1, bottom) in enumerate(cells):
         c0, c1 = _index(xs, x0), _index(xs, x1)
         r0, r1 = _index(ys, top), _index(ys, bottom)
-        spans.append((r0, r1, c0, c1))
         for r in range(r0, max(r1, r0 + 1)):
             for c in range(c0, max(c1, c0 + 1)):
                 if r < nrows and c < ncols:
                     owner[r][c] = i
+    next_id = len(cells)
+    for c in range(ncols):
+        for r in range(nrows):
+            if owner[r][c] == -1:
+                if r > 0 and owner[r - 1][c] >= len(cells):
+                    owner[r][c] = owner[r - 1][c]  # same open cell, one more row
+                else:
+                    owner[r][c] = next_id
+                    next_id += 1
     content: dict[int, list[dict]] = {}
     rest = []
-    tx0, ttop, tx1, tbottom = table.bbox
+    tx0, tx1, ttop, tbottom = xs[0], xs[-1], ys[0], ys[-1]
     for ch in chars:
         cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
         if not (tx0 <= cx <= tx1 and ttop <= cy <= tbottom):
@@ -254,7 +287,7 @@ def _build_grid(table, chars: list[dict], page_no: int) -> tuple[_Grid, list[dic
     for r in range(nrows):
         rows.append([texts.get(owner[r][c], "") if owner[r][c] >= 0 else None for c in range(ncols)])
     grid = _Grid(page=page_no, top=ttop, bottom=tbottom, rows=rows, ids=[[page_no * 10000 + i for i in row] for row in owner],
-                 xs=xs, x0=tx0, x1=tx1)
+                 xs=xs, x0=tx0, x1=tx1, open_top=open_top, open_bottom=open_bottom)
     _drop_empty(grid)
     return grid, rest
 
@@ -270,6 +303,19 @@ def _drop_empty(grid: _Grid) -> None:
             row[c] is not None and c > 0 and grid.ids[r][c] == grid.ids[r][c - 1] for r, row in enumerate(grid.rows))]
         grid.rows = [[row[c] for c in cols] for row in grid.rows]
         grid.ids = [[ids[c] for c in cols] for ids in grid.ids]
+
+
+def _fill_merged(grid: _Grid) -> None:
+    """Copy each cell's text to every slot of its merged area (after a row was completed)."""
+    text: dict[int, str] = {}
+    for row, ids in zip(grid.rows, grid.ids):
+        for v, i in zip(row, ids):
+            if v:
+                text[i] = v
+    for row, ids in zip(grid.rows, grid.ids):
+        for c, i in enumerate(ids):
+            if row[c] == "" and text.get(i):
+                row[c] = text[i]
 
 
 def _is_data_table(grid: _Grid) -> bool:
@@ -333,6 +379,11 @@ def _join_grids(prev: _Grid, nxt: _Grid) -> None:
     rows, ids = nxt.rows, nxt.ids
     # Repeated header rows on the continuation page.
     while rows and rows[0] in prev.rows[:4] and not _has_number(rows[0]):
+        rows, ids = rows[1:], ids[1:]
+    if rows and (prev.open_bottom or nxt.open_top) and all(not a or not b for a, b in zip(prev.rows[-1], rows[0])):
+        # One row broken by the page: its values on one page, the rest of its label on the next.
+        prev.rows[-1] = [a or b if (a or b) is not None else None for a, b in zip(prev.rows[-1], rows[0])]
+        _fill_merged(prev)
         rows, ids = rows[1:], ids[1:]
     if rows:
         last, last_ids = prev.rows[-1], prev.ids[-1]
@@ -401,24 +452,23 @@ class _Page:
     items: list[tuple[float, object]]  # (top, _Line | _Grid)
 
 
+_ENCRYPTED = "PDF 已加密（需要打开密码），无法读取；请提供未加密的文件"
+
+
 def _open(data: bytes):
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
 
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise ReportError("不是 PDF 文件（文件头不是 %PDF）")
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-        pdf.pages  # noqa: B018 — forces the page tree (and decryption) to load
-    except (PDFPasswordIncorrect, PDFEncryptionError):
-        raise ReportError("PDF 已加密（需要打开密码），无法读取；请提供未加密的文件") from None
-    except PDFSyntaxError:
+        pdf.pages  # noqa: B018 — loads the page tree now, so broken files fail here
+    except Exception as exc:  # pdfplumber wraps pdfminer's errors in PdfminerException
+        causes = [exc, *(a for a in exc.args if isinstance(a, BaseException)), exc.__cause__, exc.__context__]
+        if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes):
+            raise ReportError(_ENCRYPTED) from None
         raise ReportError("PDF 文件已损坏或格式不正确，无法读取") from None
-    except Exception as exc:  # pdfminer raises many kinds of errors on broken files
-        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
-            raise ReportError("PDF 已加密（需要打开密码），无法读取；请提供未加密的文件") from None
-        raise ReportError(f"PDF 文件无法读取：{type(exc).__name__}") from None
     return pdf
 
 
@@ -429,8 +479,9 @@ def _read_pages(data: bytes) -> list[_Page]:
         for page in pdf.pages:
             chars = [c for c in page.chars if c["text"].strip()]
             items: list[tuple[float, object]] = []
+            vedges = page.vertical_edges
             for table in page.find_tables():
-                grid, rest = _build_grid(table, chars, page.page_number)
+                grid, rest = _build_grid(table, chars, page.page_number, vedges)
                 if not grid.rows or not _is_data_table(grid):
                     continue  # a ruled frame around prose: its characters stay free text
                 chars = rest
@@ -552,13 +603,13 @@ def _assemble_unruled(lines: list[_Line]) -> list[_Line]:
             loose.append((i, line))
             continue
         prev = blocks[-1] if blocks else None
-        text = "".join(seg[2] for seg in label)
+        text = "\t".join(seg[2] for seg in label)  # separate cells (e.g. a header row) stay apart
         height = line.bottom - line.top
         # Wrapped lines of one label sit tight; the next row starts after the cell padding. While
         # the block has no values yet, a looser gap is allowed (its values may sit in between).
         if (
             prev is not None and not _ROW_MARKER.match(text) and abs(label[0][0] - prev["x0"]) <= 3
-            and line.top - prev["bottom"] < (0.6 if prev["numbers"] else 1.2) * height
+            and line.top - prev["bottom"] < 0.75 * height and len(label) == 1 and prev["cells"] == 1
             and not (prev["numbers"] and line.numbers)
         ):
             prev["text"] += text
@@ -567,7 +618,7 @@ def _assemble_unruled(lines: list[_Line]) -> list[_Line]:
             prev["last"] = i
             continue
         blocks.append({"text": text, "x0": label[0][0], "top": line.top, "bottom": line.bottom,
-                       "numbers": line.numbers, "first": i, "last": i, "line": line})
+                       "numbers": line.numbers, "first": i, "last": i, "cells": len(label)})
     for i, line in loose:
         centre = (line.top + line.bottom) / 2
         inside = [b for b in blocks if b["top"] <= centre <= b["bottom"] and not b["numbers"]]
@@ -583,7 +634,7 @@ def _assemble_unruled(lines: list[_Line]) -> list[_Line]:
                 choice = min(free, key=lambda x: abs((x["top"] + x["bottom"]) / 2 - centre))
         if choice is None:
             blocks.append({"text": "", "x0": line.x0, "top": line.top, "bottom": line.bottom,
-                           "numbers": line.numbers, "first": i, "last": i, "line": line})
+                           "numbers": line.numbers, "first": i, "last": i, "cells": 0})
         else:
             choice["numbers"] = line.numbers
     blocks.sort(key=lambda b: b["first"])
@@ -596,7 +647,7 @@ def _assemble_unruled(lines: list[_Line]) -> list[_Line]:
             emitted.add(at)
             out.extend(_Line(b["top"], b["top"], b["x0"], b["x0"], [(0, 0, g)]) for g in groups_at[at])
         segs = ([(b["x0"], b["x0"], b["text"])] if b["text"] else []) + [(0, 0, n) for n in b["numbers"]]
-        out.append(_Line(b["top"], b["bottom"], b["x0"], b["x0"], segs))
+        out.append(_Line(b["top"], b["bottom"], b["x0"], b["x0"], segs, row=True))
     for at in sorted(set(groups_at) - emitted):
         out.extend(_Line(0, 0, 0, 0, [(0, 0, g)]) for g in groups_at[at])
     return out
@@ -655,6 +706,13 @@ def _flow(pages: list[_Page]) -> list[object]:
             if isinstance(item, _Grid) and i == 0 and flow and isinstance(flow[-1], _Grid) and _continues(flow[-1], item):
                 _join_grids(flow[-1], item)
                 continue
+            if (
+                i == 0 and isinstance(item, _Line) and item.row and not item.numbers and flow
+                and isinstance(flow[-1], _Line) and flow[-1].row and len(flow[-1].numbers) == len(flow[-1].segments)
+            ):
+                # An unruled row broken by the page: its values end one page, its label starts the next.
+                flow[-1] = _Line(item.top, item.bottom, item.x0, item.x1, item.segments + flow[-1].segments, row=True)
+                continue
             flow.append(item)
     return flow
 
@@ -674,9 +732,9 @@ def _table_lines(grid: _Grid) -> list[str]:
 
 def extract_document(data: bytes):
     """Read a PDF into a ``core.Document`` (lines in reading order + table grids)."""
+    lines, tables = extract_lines_and_tables(data)
     from .core import Document
 
-    lines, tables = extract_lines_and_tables(data)
     return Document(lines=lines, tables=tables, source="pdf")
 
 
@@ -701,6 +759,7 @@ def extract_lines_and_tables(data: bytes) -> tuple[list[str], list[list[list[str
 
 def parse_pdf(data: bytes) -> Report:
     """Parse the bytes of a PDF annual report. Raises ``ReportError`` (Chinese message) on bad input."""
+    document = extract_document(data)
     from .core import assemble
 
-    return assemble(extract_document(data))
+    return assemble(document)
