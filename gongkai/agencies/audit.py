@@ -66,7 +66,8 @@ def record(*, actor, action: str, agency=None, target=None, summary: str, data: 
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
-            head = AuditChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
+            # First entry (or after a flush): concurrent writers may race to create the head row.
+            AuditChainHead.objects.bulk_create([AuditChainHead(pk=1, seq=0, hash=GENESIS)], ignore_conflicts=True)
             head = AuditChainHead.objects.select_for_update().get(pk=1)
         entry = AuditEntry(
             seq=head.seq + 1,

@@ -50,6 +50,8 @@ class GrantRoleForm(forms.Form):
 
 
 class AgencyContactForm(forms.ModelForm):
+    website = forms.URLField(label="网站", required=False, assume_scheme="https")
+
     class Meta:
         model = Agency
         fields = ["office_name", "address", "postcode", "phone", "fax", "email", "hours", "website"]
