@@ -207,3 +207,44 @@ def test_json_and_unknown_format(seed):
     assert json.loads(render(seed, "json")) == seed.to_dict()
     with pytest.raises(ReportError, match="不支持的输出格式"):
         render(seed, "odt")
+
+
+def test_real_check_findings_are_highlighted(seed):
+    from gongkai.report.checks import check
+
+    seed.set("applications.new_received.total", 5)  # the row's parts sum to 2
+    findings = [f for f in check(seed) if f.cells]
+    assert any(f.rule == "row_total" for f in findings)
+    soup = soup_of(seed, findings)
+    marked = {td["data-cell"] for td in soup.select("td.finding")}
+    assert marked == {c for f in findings for c in f.cells}
+    total = soup.find("td", attrs={"data-cell": "applications.new_received.total"})
+    assert "row_total" in total["data-findings"].split()
+
+
+@pytest.mark.browser
+def test_layout_in_a_real_browser(page, seed):
+    """Chromium lays the merged cells out as the official form: spans line up with the columns below."""
+    requests = []
+    page.on("request", lambda req: requests.append(req.url))
+    page.set_content(render(seed, "html").decode("utf-8"))
+    assert requests == []  # standalone: nothing fetched
+
+    def box(selector):
+        return page.locator(selector).first.bounding_box()
+
+    note = box("table.gk-applications td.note")
+    row_label = box("th:text-is('一、本年新收政府信息公开申请数量')")
+    assert abs(note["x"] - row_label["x"]) < 1 and abs(note["width"] - row_label["width"]) < 1
+    applicants = box("th:text-is('申请人情况')")
+    first = box("td[data-cell='applications.new_received.natural_person']")
+    last = box("td[data-cell='applications.new_received.total']")
+    assert abs(applicants["x"] - first["x"]) < 1 and abs(applicants["x"] + applicants["width"] - last["x"] - last["width"]) < 1
+    group = box("th:text-is('三、本年度办理结果')")
+    granted = box("th:text-is('（一）予以公开')")
+    forward = box("th:text-is('（七）总计')")
+    assert abs(group["y"] - granted["y"]) < 1 and abs(group["y"] + group["height"] - forward["y"] - forward["height"]) < 1
+    litigation = box("th:text-is('行政诉讼')")
+    direct = box("td[data-cell='appeals.litigation_direct.upheld']")
+    after = box("td[data-cell='appeals.litigation_after_reconsideration.total']")
+    assert abs(litigation["x"] - direct["x"]) < 1 and abs(litigation["x"] + litigation["width"] - after["x"] - after["width"]) < 1
