@@ -10,6 +10,7 @@ Pure Python: the database-backed calendar (gongkai.workdays) builds a ``WorkCale
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -71,7 +72,7 @@ class WorkCalendar:
     ``years``: the years whose schedule is known. ``names``: optional day → holiday name, for derivations.
     """
 
-    __slots__ = ("_overrides", "_years", "_names", "version")
+    __slots__ = ("_overrides", "_sorted", "_years", "_names", "version")
 
     def __init__(
         self,
@@ -90,6 +91,7 @@ class WorkCalendar:
             if bool(working) != (d.weekday() < 5):
                 effective[d.toordinal()] = bool(working)
         self._overrides = MappingProxyType(effective)
+        self._sorted = sorted(effective)  # ordinals, for range queries
         self._years = known
         self._names = MappingProxyType(dict(names or {}))
         self.version = version or calendar_version(overrides, known)
@@ -135,13 +137,18 @@ class WorkCalendar:
     def is_workday(self, d: date) -> bool:
         return self._overrides.get(d.toordinal(), d.weekday() < 5)
 
+    def is_workday_ordinal(self, o: int) -> bool:
+        """``is_workday`` on a proleptic ordinal (ordinal 1, 0001-01-01, is a Monday); for tight loops."""
+        return self._overrides.get(o, (o + 6) % 7 < 5)
+
     def name(self, d: date) -> str | None:
         return self._names.get(d)
 
     def overrides_between(self, a: date, b: date) -> list[tuple[date, bool]]:
         """Effective overrides in (a, b], in date order: what a clerk must know about that stretch."""
-        lo, hi = a.toordinal(), b.toordinal()
-        return [(date.fromordinal(o), w) for o, w in sorted(self._overrides.items()) if lo < o <= hi]
+        i = bisect_right(self._sorted, a.toordinal())
+        j = bisect_right(self._sorted, b.toordinal())
+        return [(date.fromordinal(o), self._overrides[o]) for o in self._sorted[i:j]]
 
     def __repr__(self) -> str:
         span = f"{min(self._years)}–{max(self._years)}" if self._years else "none"

@@ -103,7 +103,7 @@ def _holiday_summary(cal: WorkCalendar, a: date, b: date) -> str | None:
             continue
         prev = ranges[-1][-1] if ranges else None
         # One range while only non-working days lie between (e.g. 10月1日—7日 around a weekend).
-        if prev and all(not cal.is_workday(date.fromordinal(o)) for o in range(prev.toordinal() + 1, d.toordinal())):
+        if prev and not any(cal.is_workday_ordinal(o) for o in range(prev.toordinal() + 1, d.toordinal())):
             ranges[-1].append(d)
         else:
             ranges.append([d])
@@ -169,12 +169,10 @@ def answer_due(
     total = ANSWER_DAYS + extension_days
     excluded: dict[int, int] = {}  # window index → working days skipped in it
     o = start.toordinal()
-    wd = start.weekday()
     left = total
     while left:
         o += 1
-        wd = (wd + 1) % 7
-        if not cal.is_workday(date.fromordinal(o)):
+        if not cal.is_workday_ordinal(o):
             continue
         hit = next((i for i, w in enumerate(windows) if w[0] <= o <= w[1]), None)
         if hit is None:
