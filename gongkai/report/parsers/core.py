@@ -160,6 +160,7 @@ class RowRead:
     match: Match
     label_text: str
     values: list[Tok]
+    pos: int  # token index of the label
 
 
 def _match_at(stream: list[Tok], i: int, index: LabelIndex) -> tuple[Match, int, list[Tok], str] | None:
@@ -214,7 +215,7 @@ def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tu
             taken.add(k)
             k += 1
         if m.key not in rows or (not rows[m.key].values and vals):
-            rows[m.key] = RowRead(m, label_text, vals)
+            rows[m.key] = RowRead(m, label_text, vals, i)
         i = k
     orphans = [p for p, t in enumerate(stream) if t.value and p not in taken]
     return rows, orphans
@@ -435,31 +436,28 @@ def assemble(doc: Document) -> Report:
     report.headings = [num for _, num in headings]
     fill = Filler(report)
 
-    # -- table 三 (applications) first: it decides whether this is a report at all -------------
+    # -- which tables are there: table 三 decides whether this is a report at all -------------
     app_width = {k: len(APPLICANT_COLUMNS) for k in _APP_ROWS}
-    app_rows, app_orphans, app_stream = {}, [], []
-    for prefer in (True, False):
-        app_stream = stream("applications", prefer)
-        app_rows, app_orphans = read_rows(app_stream, _APP_INDEX, app_width)
-        if len(app_rows) >= 3:
-            break
+    app_streams = [stream("applications", True), stream("applications", False)]
+    app_read = _best([read_table(st, _APP_INDEX, app_width, _APP_GROUPS) for st in app_streams])
     pro_streams = [stream("proactive", True), stream("proactive", False)]
     appeal_streams = [stream("appeals", True), stream("appeals", False)]
     have_pro = any(_PROACTIVE_INDEX["2021"].lookup(t.text, fuzzy=False) or _PROACTIVE_INDEX["2019"].lookup(t.text, fuzzy=False)
                    for s in pro_streams for t in s if not t.value)
+    have_apps = len(app_read.rows) >= 3
     have_appeals = any(norm(t.text) in _APPEAL_WORDS for s in appeal_streams for t in s)
-    if len(app_rows) < 3 and not have_pro and not have_appeals:
+    if not (have_pro or have_apps or have_appeals):
         raise ReportError("不是政府信息公开工作年度报告：未找到表二、表三、表四（主动公开、依申请公开、复议诉讼）的表格")
     if not have_pro:
         raise ReportError(f"未找到{TABLE_NAMES['proactive']}")
-    if len(app_rows) < 3:
+    if not have_apps:
         raise ReportError(f"未找到{TABLE_NAMES['applications']}")
     if not have_appeals:
         raise ReportError(f"未找到{TABLE_NAMES['appeals']}")
 
     # -- layout: from the labels printed, the year only breaks ties ------------------------------
-    seen = {norm(t.text) for s in (*pro_streams, app_stream) for t in s if not t.value}
-    seen |= {norm(r.match.label) for r in app_rows.values()}
+    seen = {norm(t.text) for s in (*pro_streams, *app_streams) for t in s if not t.value}
+    seen |= {norm(r.match.label) for r in app_read.rows.values()}
     score = {name: len(marks & seen) for name, marks in MARKERS.items()}
     if score["2019"] != score["2021"]:
         report.layout = max(score, key=score.get)
@@ -469,7 +467,7 @@ def assemble(doc: Document) -> Report:
         report.notes.append(f"按表格标签识别为 {report.layout} 年版式（报告年度 {year}）")
 
     _fill_proactive(report, fill, pro_streams)
-    _fill_applications(report, fill, app_rows, app_orphans, app_stream)
+    _fill_applications(report, fill, app_read)
     _fill_appeals(report, fill, appeal_streams)
 
     # -- sections 一, 五, 六 -------------------------------------------------------------------
@@ -489,35 +487,67 @@ def _fuzzy_notes(report: Report, table: str, rows: dict[str, RowRead]) -> None:
             )
 
 
-def _shattered(report: Report, table: str, stream: list[Tok], rows: dict[str, RowRead], orphans: list[int],
-               order: list[tuple[str, int]]) -> None:
-    """Labels printed apart from their numbers (a table of labels, then a run of numbers): pair them in order
-    when the count of loose numbers is exactly what the label-only rows need."""
-    pending = [(k, n) for k, n in order if k in rows and not any(clean_cell(v.text) for v in rows[k].values)]
+@dataclass
+class TableRead:
+    rows: dict[str, RowRead]
+    notes: list[str]
+
+    @property
+    def score(self) -> tuple[int, int]:
+        filled = sum(1 for r in self.rows.values() for v in r.values if clean_cell(v.text))
+        return filled, len(self.rows)
+
+
+def _best(reads: list[TableRead]) -> TableRead:
+    """The reading that found the most numbers (the grid wins a tie)."""
+    best = reads[0]
+    for r in reads[1:]:
+        if r.score > best.score:
+            best = r
+    return best
+
+
+# Rows that are only a group label when their sub-rows are printed (2021 （六）其他处理).
+_APP_GROUPS = {"other": LAYOUTS["2021"].other_subrows}
+
+
+def read_table(stream: list[Tok], index: LabelIndex, width: dict[str, int],
+               groups: dict[str, tuple[str, ...]] | None = None) -> TableRead:
+    rows, orphans = read_rows(stream, index, width)
+    for key, subrows in (groups or {}).items():
+        if key in rows and not rows[key].values and any(k in rows for k in subrows):
+            del rows[key]
+    notes = []
+    if _shattered(stream, rows, orphans, width):
+        notes.append("的数值与标签分开排列，已按顺序逐行对应")
+    return TableRead(rows, notes)
+
+
+def _shattered(stream: list[Tok], rows: dict[str, RowRead], orphans: list[int], width: dict[str, int]) -> bool:
+    """Labels printed apart from their numbers (a table of labels, then a run of numbers): pair them in
+    print order when the count of loose numbers is exactly what the label-only rows need."""
+    pending = sorted((r.pos, k) for k, r in rows.items() if not any(clean_cell(v.text) for v in r.values))
     if not pending:
-        return
-    first = min(stream.index(rows[k].values[0]) if rows[k].values else 0 for k, _ in pending)
-    loose = [stream[p] for p in orphans if p >= first and clean_cell(stream[p].text)]
-    need = sum(n for _, n in pending)
-    if len(loose) != need:
-        return
+        return False
+    first = pending[0][0]
+    loose = [stream[p] for p in orphans if p > first and clean_cell(stream[p].text)]
+    need = sum(width[k] for _, k in pending)
+    if not loose or len(loose) != need:
+        return False
     pos = 0
-    for k, n in pending:
-        rows[k].values = loose[pos:pos + n]
-        pos += n
-    report.notes.append(f"{TABLE_NAMES[table].split('：')[0]}的数值与标签分开排列，已按顺序逐行对应")
+    for _, k in pending:
+        rows[k].values = loose[pos:pos + width[k]]
+        pos += width[k]
+    return True
 
 
 def _fill_proactive(report: Report, fill: Filler, streams: list[list[Tok]]) -> None:
     layout = report.spec
     index = _PROACTIVE_INDEX[layout.name]
     width = {r.key: len(r.columns) for r in layout.proactive}
-    rows: dict[str, RowRead] = {}
-    for s in streams:
-        rows, orphans = read_rows(s, index, width)
-        if rows:
-            _shattered(report, "proactive", s, rows, orphans, [(r.key, len(r.columns)) for r in layout.proactive])
-            break
+    read = _best([read_table(st, index, width) for st in streams])
+    rows = read.rows
+    report.notes += ["表二" + n for n in read.notes]
     _fuzzy_notes(report, "proactive", rows)
     for prow in layout.proactive:
         if prow.key not in rows:
@@ -527,17 +557,15 @@ def _fill_proactive(report: Report, fill: Filler, streams: list[list[Tok]]) -> N
         fill.row("proactive", prow.key, prow.columns, rows[prow.key].values)
 
 
-def _fill_applications(report: Report, fill: Filler, rows: dict[str, RowRead], orphans: list[int], stream: list[Tok]) -> None:
+def _fill_applications(report: Report, fill: Filler, read: TableRead) -> None:
+    rows = read.rows
     subrows = LAYOUTS["2021"].other_subrows
-    has_sub = any(k in rows and rows[k].values for k in subrows)
-    other = rows.get("other")
-    if other is not None and not other.values and has_sub:
-        del rows["other"]  # （六）其他处理 is the group label above the three sub-rows
+    has_sub = any(k in rows for k in subrows)
     if report.layout == "2021" and not has_sub and "other" in rows:
         report.applications["other"] = {}
         report.notes.append("表三将“（六）其他处理”印为一行（未分三项），按一行记录")
     shape = report.application_rows()
-    _shattered(report, "applications", stream, rows, orphans, [(r.key, len(APPLICANT_COLUMNS)) for r in shape])
+    report.notes += ["表三" + n for n in read.notes]
     _fuzzy_notes(report, "applications", {k: v for k, v in rows.items() if k in {r.key for r in shape}})
     ambiguous: dict[str, list[list[int]]] = {}
     for arow in shape:
@@ -593,30 +621,36 @@ def _resolve_by_columns(report: Report, ambiguous: dict[str, list[list[int]]]) -
                     break
 
 
+def _appeal_values(s: list[Tok], n: int) -> list[Tok] | None:
+    """The data row of table 四: the first run of value cells after the header holding any number."""
+    start = next((i for i, t in enumerate(s) if norm(t.text) in _APPEAL_WORDS), None)
+    if start is None:
+        return None
+    runs: list[list[Tok]] = []
+    cur: list[Tok] = []
+    for t in s[start:]:
+        if t.value:
+            cur.append(t)
+        elif cur:
+            runs.append(cur)
+            cur = []
+    if cur:
+        runs.append(cur)
+    real = [r for r in runs if any(clean_cell(t.text) for t in r)]
+    vals = (real or runs or [[]])[0]
+    while len(vals) > n and not clean_cell(vals[-1].text):
+        vals = vals[:-1]
+    while len(vals) > n and not clean_cell(vals[0].text):
+        vals = vals[1:]
+    return vals
+
+
 def _fill_appeals(report: Report, fill: Filler, streams: list[list[Tok]]) -> None:
     n = len(APPEAL_COLUMNS) * len(APPEAL_GROUPS)
-    vals: list[Tok] = []
-    for s in streams:
-        start = next((i for i, t in enumerate(s) if norm(t.text) in _APPEAL_WORDS), None)
-        if start is None:
-            continue
-        runs: list[list[Tok]] = []
-        cur: list[Tok] = []
-        for t in s[start:]:
-            if t.value:
-                cur.append(t)
-            elif cur:
-                runs.append(cur)
-                cur = []
-        if cur:
-            runs.append(cur)
-        real = [r for r in runs if any(clean_cell(t.text) for t in r)]
-        vals = (real or runs or [[]])[0]
-        while len(vals) > n and not clean_cell(vals[-1].text):
-            vals = vals[:-1]
-        while len(vals) > n and not clean_cell(vals[0].text):
-            vals = vals[1:]
-        break
+    found = [v for v in (_appeal_values(s, n) for s in streams) if v is not None]
+    vals = next((v for v in found if len(v) == n and any(clean_cell(t.text) for t in v)), None)
+    if vals is None:
+        vals = next((v for v in found if any(clean_cell(t.text) for t in v)), found[0] if found else [])
     keys = [(g, c) for g, _ in APPEAL_GROUPS for c in APPEAL_COLUMNS]
     if len(vals) == n:
         for (g, col), tok in zip(keys, vals):

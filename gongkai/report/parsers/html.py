@@ -1,0 +1,133 @@
+"""HTML (agency web pages, Word "save as web page", our own renderer) → ``Document``.
+
+Most work stays inside lxml (C): parse, drop scripts/styles, mark block ends, take the text in one
+call. Python touches only the data tables (those without a nested table; pages often lay the whole
+article out in an outer table), whose cells become the grid and the tab-indented lines of ``core``.
+"""
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from ..errors import ReportError
+from .core import Document
+
+# Markers (private-use characters, valid in XML) that survive white-space folding: a line break and
+# a cell indentation of our own.
+_BR = "\ue000"
+_TAB = "\ue001"
+_BLOCKS = (
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "title",
+    "section", "article", "header", "footer", "main", "aside", "nav", "blockquote", "pre", "center",
+    "address", "figure", "figcaption", "form", "fieldset", "table", "caption", "hr", "body",
+)
+# Raw line breaks between two CJK characters are source wrapping (Word wraps at ~76 columns): drop them.
+_CJK_WRAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[ \t]*[\r\n]+[ \t]*(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+_WS = re.compile(r"[ \t\r\n\f\v\xa0\u2002-\u200b]+")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+MAX_SPAN = 60  # a rowspan/colspan beyond this is junk markup, not a report table
+
+
+def _cell_text(el) -> str:
+    text = _CJK_WRAP.sub("", "".join(el.itertext()))
+    return _WS.sub(" ", text).strip(" \u3000")
+
+
+def table_grid(table) -> list[list[str | None]]:
+    """Rows of ``table`` with rowspan/colspan expanded: the text at a merged cell's first position,
+    ``None`` at the positions it covers, ``""`` for an empty cell."""
+    grid: list[list[str | None]] = []
+    pending: dict[tuple[int, int], bool] = {}  # positions covered from rows above
+    rows = [tr for tr in table.iter("tr") if _own_row(tr, table)]
+    for r, tr in enumerate(rows):
+        out: list[str | None] = []
+        c = 0
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
+                continue
+            while pending.pop((r, c), False):
+                out.append(None)
+                c += 1
+            rs = _span(cell.get("rowspan"))
+            cs = _span(cell.get("colspan"))
+            out.append(_cell_text(cell))
+            out.extend([None] * (cs - 1))
+            for dr in range(1, rs):
+                for dc in range(cs):
+                    pending[(r + dr, c + dc)] = True
+            c += cs
+        while pending.pop((r, c), False):
+            out.append(None)
+            c += 1
+        grid.append(out)
+    return grid
+
+
+def _own_row(tr, table) -> bool:
+    parent = tr.getparent()
+    while parent is not None and parent.tag not in ("table",):
+        parent = parent.getparent()
+    return parent is table
+
+
+def _span(value: str | None) -> int:
+    try:
+        n = int(re.sub(r"[^\d]", "", value or "") or 1)
+    except ValueError:
+        return 1
+    return max(1, min(n, MAX_SPAN))
+
+
+def grid_lines(grid: list[list[str | None]]) -> str:
+    """The grid as the copied-web-page form: one tab-indented cell per line, a blank line per row end."""
+    out = []
+    for row in grid:
+        out.extend(_TAB + (cell or "") for cell in row if cell is not None)
+        out.append("")
+    return _BR.join(out) + _BR
+
+
+def html_document(text: str) -> Document:
+    text = _XML_DECL.sub("", text, count=1)
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ReportError(f"HTML 无法解析：{exc}") from None
+    etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, with_tail=False)
+    tables: list[list[list[str | None]]] = []
+    for table in root.xpath("//table[not(.//table)]"):
+        grid = table_grid(table)
+        if not any(cell for row in grid for cell in row):
+            continue
+        tables.append(grid)
+        holder = etree.Element("div")
+        holder.text = _BR + grid_lines(grid)
+        holder.tail = table.tail
+        table.getparent().replace(table, holder)
+    for el in root.iter(_BLOCKS):
+        el.tail = _BR + (el.tail or "")
+        if el.text is None or not el.text.startswith(_BR):
+            el.text = _BR + (el.text or "")
+    for el in root.iter("br", "tr"):
+        el.tail = _BR + (el.tail or "")
+    for el in root.iter("td", "th"):  # cells of layout tables: keep them apart
+        el.tail = _BR + (el.tail or "")
+    body = root.text_content()
+    body = _CJK_WRAP.sub("", body)
+    body = _WS.sub(" ", body)
+    lines = [line.strip(" ") for line in body.replace(_TAB, "\t").split(_BR)]
+    # A tab line keeps its tab (a table cell); other lines lose surrounding spaces.
+    lines = ["\t" + line.strip(" \t") if line.startswith("\t") else line for line in lines]
+    return Document(lines=_squeeze(lines), tables=tables, source="html")
+
+
+def _squeeze(lines: list[str]) -> list[str]:
+    """Collapse runs of empty lines (block markers pile up) to one, which also ends a table row."""
+    out: list[str] = []
+    for line in lines:
+        if not line and out and not out[-1]:
+            continue
+        out.append(line)
+    return out

@@ -1,0 +1,53 @@
+"""Markdown from PDF-to-Markdown converters → ``Document``.
+
+Pipe tables become grids and tab-indented cell lines; everything else stays a line, with heading
+marks and emphasis removed. A "shattered" table (labels in one table, the numbers in a run of lines
+or another table) needs no special case here: ``core`` pairs loose numbers with label-only rows.
+"""
+from __future__ import annotations
+
+import re
+
+from .core import Document
+
+_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+_BR = re.compile(r"<br\s*/?>", re.I)
+
+
+def _clean(text: str) -> str:
+    text = _BR.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    return text.replace("\\|", "|").strip(" \u3000\xa0")
+
+
+def _cells(row: str) -> list[str]:
+    inner = _ROW.match(row).group(1)
+    return [_clean(c) for c in re.split(r"(?<!\\)\|", inner)]
+
+
+def markdown_document(text: str) -> Document:
+    lines: list[str] = []
+    tables: list[list[list[str | None]]] = []
+    current: list[list[str | None]] | None = None
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if _ROW.match(raw):
+            if _RULE.match(raw):
+                continue
+            if current is None:
+                current = []
+                tables.append(current)
+                lines.append("")
+            cells = _cells(raw)
+            current.append(cells)
+            lines.extend("\t" + c for c in cells)
+            lines.append("")
+            continue
+        if _RULE.match(raw) and current is not None:
+            continue
+        current = None
+        line = _HEADING.sub("", raw)
+        lines.append(_clean(line))
+    return Document(lines=lines, tables=tables, source="markdown")
