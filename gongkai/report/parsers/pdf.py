@@ -102,6 +102,10 @@ class _Line:
     # Runs of characters separated by a wide gap: the cells of an unruled table row.
     segments: list[tuple[float, float, str]]
     row: bool = False  # rebuilt from an unruled table: always label + values as cells
+    # Prose lines of one paragraph are joined: a line that is indented (or centred) starts a
+    # paragraph, a line that stops short of the right margin ends one.
+    starts: bool = True
+    ends: bool = True
 
     @property
     def numbers(self) -> list[str]:
@@ -344,10 +348,6 @@ def _split_prose_rows(grid: _Grid) -> tuple[list[str], list[str]]:
     after = [grid.rows[i][0] or "" for i in range(end, len(grid.rows))]
     grid.rows, grid.ids = grid.rows[start:end], grid.ids[start:end]
     return [t for t in before if t], [t for t in after if t]
-
-
-def _looks_like_section_title(text: str) -> bool:
-    return any(_key(text) == _key(t) for t in SECTION_TITLES.values()) or bool(re.match(r"^[一二三四五六]、", text))
 
 
 def _key(text: str) -> str:
@@ -698,6 +698,18 @@ def _unruled_tables(pages: list[_Page]) -> None:
         page.items = out
 
 
+def _mark_paragraphs(pages: list[_Page]) -> None:
+    for page in pages:
+        prose = [it for _, it in page.items if isinstance(it, _Line) and not it.row and it.x1 > it.x0 and "\t" not in it.text]
+        if not prose:
+            continue
+        left, right = min(it.x0 for it in prose), max(it.x1 for it in prose)
+        for line in prose:
+            h = max(line.bottom - line.top, 1.0)
+            line.starts = line.x0 > left + 0.8 * h or bool(_ROW_MARKER.match(line.text))
+            line.ends = line.x1 < right - 1.2 * h
+
+
 def _flow(pages: list[_Page]) -> list[object]:
     """All items in reading order, tables continued across page breaks joined into one."""
     flow: list[object] = []
@@ -730,6 +742,20 @@ def _table_lines(grid: _Grid) -> list[str]:
     return out
 
 
+def _covered_as_none(grid: _Grid) -> list[list[str | None]]:
+    """The grid with a merged cell's text in its first slot only and ``None`` in the slots it
+    covers (pdfplumber's convention), so a value spanning columns is read once."""
+    out: list[list[str | None]] = []
+    seen: set[int] = set()
+    for row, ids in zip(grid.rows, grid.ids):
+        cells: list[str | None] = []
+        for v, i in zip(row, ids):
+            cells.append(None if i in seen or v is None else v)
+            seen.add(i)
+        out.append(cells)
+    return out
+
+
 def extract_document(data: bytes):
     """Read a PDF into a ``core.Document`` (lines in reading order + table grids)."""
     lines, tables = extract_lines_and_tables(data)
@@ -745,15 +771,22 @@ def extract_lines_and_tables(data: bytes) -> tuple[list[str], list[list[list[str
         raise ReportError("PDF 没有文字层（可能是扫描件），无法读取")
     _drop_furniture(pages)
     _unruled_tables(pages)
+    _mark_paragraphs(pages)
     flow = _flow(pages)
     lines: list[str] = []
     tables: list[list[list[str | None]]] = []
+    joinable = False
     for item in flow:
         if isinstance(item, _Grid):
-            tables.append([[v if v is not None else "" for v in row] for row in item.rows])
+            tables.append(_covered_as_none(item))
             lines.extend(_table_lines(item))
+            joinable = False
         else:
-            lines.append(item.text)
+            if joinable and not item.starts and "\t" not in item.text:
+                lines[-1] = _join(lines[-1], item.text)
+            else:
+                lines.append(item.text)
+            joinable = not item.ends and "\t" not in item.text
     return lines, tables
 
 
