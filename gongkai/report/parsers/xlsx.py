@@ -17,14 +17,19 @@ from ..layouts import LAYOUTS, PROSE_SECTIONS, SECTION_TITLES
 from ..model import UNREADABLE, Cell, Report, parse_decimal
 from ..render.grid import TABLE_NAMES, Grid, GridCell, grids
 from ..render.xlsx import AGENCY_LABEL, INFO_SHEET, LAYOUT_LABEL, YEAR_LABEL
+from .normalize import norm
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "、": ","})
 _INT = re.compile(r"^[-+]?\d+$")
 
 
 def _norm(value: Any) -> str:
-    """Label key: NFKC (full-width → half-width), no white space, one kind of quote and comma."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).translate(_QUOTES)
+    """Label key, as every parser matches labels (NFKC, no punctuation or white space)."""
+    return norm(str(value))
+
+
+def _number_text(value: str) -> str:
+    """A number typed as text: full-width digits folded, spaces and thousands separators dropped."""
+    return re.sub(r"[\s,]+", "", unicodedata.normalize("NFKC", value))
 
 
 def _open(data: bytes):
@@ -84,7 +89,7 @@ def _layout(info: dict[str, Any], wb) -> str:
 def _year(raw: Any) -> int | None:
     if raw is None or raw == "":
         return None
-    text = _norm(raw)
+    text = _number_text(str(raw))
     found = re.fullmatch(r"(\d{4})(?:\.0+)?年?(?:度)?", text)
     if not found or not 2000 <= int(found.group(1)) <= 2100:
         raise ReportError(f"XLSX 中的报告年度“{raw}”不是年份")
@@ -106,12 +111,12 @@ def _cell(report: Report, gc: GridCell, raw: Any, where: str) -> None:
         value: Cell = raw.strip() if isinstance(raw, str) else (str(int(raw)) if float(raw).is_integer() else str(raw))
     elif col.kind == "decimal":
         try:
-            value = parse_decimal(_norm(raw) if isinstance(raw, str) else repr(raw), key)
+            value = parse_decimal(_number_text(raw) if isinstance(raw, str) else repr(raw), key)
         except ReportError:
             report.mark_unreadable(key, f"XLSX 单元格 {where} 的金额“{raw}”不是数字")
             return
     else:
-        text = _norm(raw).replace(",", "") if isinstance(raw, str) else None
+        text = _number_text(raw) if isinstance(raw, str) else None
         if text is not None and _INT.match(text):
             value = int(text)
         elif isinstance(raw, int):
@@ -169,7 +174,7 @@ def read_xlsx(data: bytes) -> Report:
     for num in PROSE_SECTIONS:
         numeral = SECTION_TITLES[num].split("、")[0]
         # Agencies sometimes reword a heading (e.g. 五、政府信息公开工作存在的主要问题…): match its numeral.
-        text = next((v for k, v in info.items() if k.startswith(numeral + ",")), None)
+        text = next((v for k, v in info.items() if k.startswith(numeral) and len(k) > len(numeral)), None)
         if text is not None and str(text).strip():
             report.sections[num] = str(text).replace("\r\n", "\n").strip()
     return report
