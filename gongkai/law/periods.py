@@ -6,7 +6,7 @@ Articles cited are those of 《中华人民共和国政府信息公开条例》 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
 from .calendar import (
@@ -79,7 +79,8 @@ class Derivation:
 
     @classmethod
     def from_dict(cls, data: dict) -> Derivation:
-        d = dict(data)
+        """Inverse of ``to_dict``; keys it does not know (added later) are ignored."""
+        d = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         d["due"] = date.fromisoformat(d["due"])
         d["start"] = date.fromisoformat(d["start"])
         d["steps"] = list(d.get("steps", []))
