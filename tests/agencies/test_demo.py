@@ -1,0 +1,55 @@
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from stdnum.cn import uscc
+
+from gongkai import cli
+from gongkai.agencies import demo
+from gongkai.agencies.models import Agency, Staff
+from gongkai.agencies.permissions import can
+
+
+def _counts():
+    return Agency.objects.count(), Staff.objects.count(), get_user_model().objects.count()
+
+
+@pytest.mark.django_db
+def test_agencies_demo_is_idempotent_and_usable():
+    demo.load()
+    first = _counts()
+    assert first == (3, len(demo.USERS), len(demo.USERS))
+    demo.load()
+    assert _counts() == first
+    seed = Agency.objects.get(name="淄博市临淄区行政审批服务局")
+    assert seed.parent.name == "淄博市临淄区人民政府" and seed.parent.level == Agency.Level.GOVERNMENT
+    for agency in Agency.objects.all():
+        assert uscc.is_valid(agency.credit_code)
+    for username, _, role, slug in demo.USERS:
+        user = authenticate(username=username, password=demo.DEMO_PASSWORD)
+        assert user is not None, username
+        assert Staff.objects.filter(user=user, role=role, agency__slug=slug).exists()
+    User = get_user_model()
+    assert can(User.objects.get(username="registrar"), "application.register", seed)
+    assert can(User.objects.get(username="supervisor"), "application.view", seed)
+    assert not can(User.objects.get(username="supervisor"), "application.handle", seed)
+    assert can(User.objects.get(username="siteadmin"), "calendar.manage")
+
+
+@pytest.mark.django_db
+def test_existing_user_password_is_left_alone():
+    User = get_user_model()
+    User.objects.create_user("registrar", password="Somebody-Elses-Pass-1")
+    demo.load()
+    assert authenticate(username="registrar", password="Somebody-Elses-Pass-1") is not None
+    assert Staff.objects.filter(user__username="registrar", role="registrar").exists()
+
+
+@pytest.mark.django_db
+def test_load_demo_command_prints_password_and_repeats(capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "[agencies] 演示数据已就绪" in out and demo.DEMO_PASSWORD in out and "本次新建账号" in out
+    before = _counts()
+    assert cli.main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "本次新建账号" not in out and _counts() == before
