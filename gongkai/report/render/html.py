@@ -26,7 +26,9 @@ table.gk-table td.finding-warning { background: #ffe9b3; outline: 2px dashed #b3
 table.gk-table { table-layout: fixed; }
 table.gk-applications { font-size: 9.5pt; }
 table.gk-appeals { font-size: 9.5pt; }
-table.gk-table caption { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+/* The caption names the table for screen readers; the page shows the section heading instead. */
+@media screen { table.gk-table caption { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip-path: inset(50%); white-space: nowrap; } }
 @media print { table.gk-table caption { display: none; } }
 table.gk-table thead { display: table-header-group; }
 /* Keep each table on one page where it fits: a table cut by a page break is harder to read (and to parse). */
