@@ -112,7 +112,8 @@ def _holiday_summary(cal: WorkCalendar, a: date, b: date) -> str | None:
     if ranges:
         texts = []
         for r in ranges:
-            name = cal.name(r[0]) or "法定节假日"
+            names = list(dict.fromkeys(n for n in map(cal.name, r) if n))  # e.g. 国庆节、中秋节 (2025)
+            name = "、".join(names) or "法定节假日"
             span = format_date(r[0])
             if len(r) > 1:
                 span += "至" + (f"{r[-1].month}月{r[-1].day}日" if r[-1].year == r[0].year else format_date(r[-1]))

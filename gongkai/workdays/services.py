@@ -133,8 +133,18 @@ def _day_rows(year_obj: CalendarYear, holidays: Iterable[Holiday], makeup_days: 
                                     kind=CalendarDay.HOLIDAY, name=name.strip()))
     for d in makeup_days:
         rows.append(CalendarDay(calendar_year=year_obj, date=d, is_workday=True, kind=CalendarDay.MAKEUP,
-                                name=MAKEUP_NAME))
+                                name=_makeup_name(d, holidays)))
     return rows
+
+
+def _makeup_name(d: date, holidays: Iterable[Holiday]) -> str:
+    """A make-up day is named after the nearest holiday, as in the notices ("春节调休上班")."""
+    def distance(h: Holiday) -> int:
+        start, end, _ = h
+        return min(abs((d - start).days), abs((d - end).days))
+
+    nearest = min(holidays, key=distance, default=None)
+    return f"{nearest[2].strip()}{MAKEUP_NAME}" if nearest else MAKEUP_NAME
 
 
 def enter_year(

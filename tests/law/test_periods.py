@@ -150,3 +150,10 @@ def test_receipt_date_art31(channel, kwargs, expected):
 def test_receipt_date_errors(channel, kwargs, message):
     with pytest.raises(ValueError, match=message):
         receipt_date(channel, **kwargs)
+
+
+def test_national_day_with_mid_autumn_2025(cal):
+    # 9-26, 9-28 (Sun), 9-29, 9-30, then 10-01..10-08 off, 10-11 (Sat) counts: the 20th is 10-29.
+    d = answer_due(cal, date(2025, 9, 25))
+    assert d.due == date(2025, 10, 29)
+    assert "国庆节、中秋节（2025年10月1日至10月8日）" in d.steps[1]

@@ -56,6 +56,7 @@ def test_provisional_deadline_recomputed_when_year_entered():
     assert after.calendar_version != before.calendar_version
     assert current_calendar().is_workday(date(2027, 2, 20))
     assert CalendarDay.objects.filter(calendar_year=obj).count() == 3 + 8 + 2
+    assert CalendarDay.objects.get(date=date(2027, 2, 20)).name == "春节调休上班"
 
 
 def test_replace_year():
