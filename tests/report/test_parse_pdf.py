@@ -152,7 +152,8 @@ def value(i: int, j: int) -> int:
     return (i + 1) * 10 + j
 
 
-def report_html(ruled: bool, radicals: bool = False, blank: tuple[int, int] | None = None) -> str:
+def report_html(ruled: bool, radicals: bool = False, blank: tuple[int, int] | None = None,
+                numbers_first: bool = False, footer: str = '"— " counter(page) " —"') -> str:
     """The 2021 layout as a real agency prints it: vertical merged group column, wrapped group
     labels, long labels in tall cells with vertically centred numbers, running header, page footer."""
     rows = LAYOUT_2021.applications
@@ -160,12 +161,13 @@ def report_html(ruled: bool, radicals: bool = False, blank: tuple[int, int] | No
     html = [f"""<html><head><style>
 @page {{ size: A4; margin: 25mm 20mm;
   @top-center {{ content: "测试县人民政府2024年政府信息公开工作年度报告"; font-size: 9pt }}
-  @bottom-center {{ content: "— " counter(page) " —"; font-size: 10pt }} }}
+  @bottom-center {{ content: {footer}; font-size: 10pt }} }}
 body {{ font-family: "Noto Serif CJK SC", "Noto Sans CJK SC"; font-size: 10.5pt }}
 table {{ border-collapse: collapse }}
 td {{ border: {border}; vertical-align: middle; padding: 3pt 2pt }}
 td.g {{ width: 1em; word-break: break-all }} td.h {{ width: 4em }} td.l {{ width: 11em }}
 td.n {{ width: 3em; text-align: center }}
+{"td.l { padding-top: 12pt } td.n { vertical-align: top }" if numbers_first else ""}
 </style></head><body>
 <h1 style="text-align:center;font-size:16pt">测试县人民政府<br>2024年政府信息公开工作年度报告</h1>
 <h2>{SECTION_TITLES['1']}</h2><p>{'本县坚持以公开为常态、不公开为例外。' * 40}</p>
@@ -263,6 +265,18 @@ def test_unruled_tables_vertical_groups_and_centred_values(tmp_path):
     assert partial + "\t" + "\t".join(str(value(3, j)) for j in range(7)) in lines
     # The vertical "三、本年度办理结果" (two characters a line) is lifted out of the rows.
     assert "三、本年度办理结果" in lines
+    assert_generated(parse_pdf(data))
+
+
+def test_unruled_values_printed_above_their_labels(tmp_path):
+    """Values on the line before their label (label cells padded down), footer "第 N 页"."""
+    data = make_pdf(tmp_path, "first.pdf", report_html(ruled=False, numbers_first=True, footer='"第 " counter(page) " 页"'))
+    raw = [line for p in pdfplumber.open(io.BytesIO(data)).pages for line in p.extract_text().splitlines()]
+    i = raw.index("3.其他")
+    assert raw[i - 1].split() == [str(value(22, j)) for j in range(7)]  # really printed above the label
+    lines, _ = extract_lines_and_tables(data)
+    assert not [line for line in lines if "页" in line]
+    assert "3.其他\t" + "\t".join(str(value(22, j)) for j in range(7)) in lines
     assert_generated(parse_pdf(data))
 
 

@@ -17,6 +17,7 @@ import io
 import re
 import unicodedata
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -699,15 +700,19 @@ def _unruled_tables(pages: list[_Page]) -> None:
 
 
 def _mark_paragraphs(pages: list[_Page]) -> None:
-    for page in pages:
-        prose = [it for _, it in page.items if isinstance(it, _Line) and not it.row and it.x1 > it.x0 and "\t" not in it.text]
-        if not prose:
-            continue
-        left, right = min(it.x0 for it in prose), max(it.x1 for it in prose)
-        for line in prose:
-            h = max(line.bottom - line.top, 1.0)
-            line.starts = line.x0 > left + 0.8 * h or bool(_ROW_MARKER.match(line.text))
-            line.ends = line.x1 < right - 1.2 * h
+    """Set ``starts``/``ends`` of prose lines from the text block's edges: the most common left and
+    right ends of lines over the whole document, i.e. those of full lines inside a paragraph (a page
+    holding only a heading and an indented first line has no such line to measure)."""
+    prose = [it for page in pages for _, it in page.items
+             if isinstance(it, _Line) and not it.row and it.x1 > it.x0 and "\t" not in it.text]
+    if not prose:
+        return
+    left = 2 * Counter(round(it.x0 / 2) for it in prose).most_common(1)[0][0]
+    right = 2 * Counter(round(it.x1 / 2) for it in prose).most_common(1)[0][0]
+    for line in prose:
+        h = max(line.bottom - line.top, 1.0)
+        line.starts = line.x0 > left + 0.8 * h or bool(_ROW_MARKER.match(line.text))
+        line.ends = line.x1 < right - 1.2 * h
 
 
 def _flow(pages: list[_Page]) -> list[object]:
