@@ -149,12 +149,13 @@ def answer_due(
         raise ValueError(f"延长答复期限最长不得超过{EXTENSION_MAX_DAYS}个工作日（第三十三条第二款）")
     start = supplement_received or received
 
-    pauses = sorted(pauses, key=lambda p: p.start)
-    windows: list[tuple[int, int, Pause, bool]] = []  # (first excluded ordinal, last, pause, open)
+    pauses = list(pauses)
     for p in pauses:
-        if p.kind not in PAUSE_KINDS:
-            raise ValueError(f"未知的征求意见类型：{p.kind}")
+        if not isinstance(p, Pause) or p.kind not in PAUSE_KINDS:
+            raise ValueError(f"未知的征求意见类型：{getattr(p, 'kind', p)}")
         _require_date(p.start, "征求意见日期")
+    windows: list[tuple[int, int, Pause, bool]] = []  # (first excluded ordinal, last, pause, open)
+    for p in sorted(pauses, key=lambda p: p.start):
         if p.start < start:
             raise ValueError(f"征求意见日期（{format_date(p.start)}）早于答复期限起算日（{format_date(start)}）")
         if p.end is not None:

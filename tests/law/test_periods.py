@@ -157,3 +157,8 @@ def test_national_day_with_mid_autumn_2025(cal):
     d = answer_due(cal, date(2025, 9, 25))
     assert d.due == date(2025, 10, 29)
     assert "国庆节、中秋节（2025年10月1日至10月8日）" in d.steps[1]
+
+
+def test_pause_without_date(cal):
+    with pytest.raises(ValueError, match="征求意见日期"):
+        answer_due(cal, date(2024, 9, 25), pauses=[Pause("agency", None, None)])
