@@ -193,6 +193,12 @@ def _match_at(stream: list[Tok], i: int, index: LabelIndex) -> tuple[Match, int,
     return None
 
 
+def _stray_value(text: str, index: LabelIndex) -> bool:
+    """Text where a number belongs ("若干", "1,2"): a cell of the row, to be reported unreadable —
+    unless it is a label or header of the table."""
+    return len(text) <= 12 and not index.is_ignored(text) and not index.prefix_of(text) and index.lookup(text) is None
+
+
 def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tuple[dict[str, RowRead], list[int]]:
     """Rows found by label (first occurrence wins) and the positions of value tokens no row took."""
     rows: dict[str, RowRead] = {}
@@ -210,7 +216,8 @@ def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tu
         n = width.get(m.key, 0)
         row = stream[j - 1].row
         k = j
-        while k < len(stream) and len(vals) < n and stream[k].value and stream[k].row == row:
+        while k < len(stream) and len(vals) < n and stream[k].row == row and (
+                stream[k].value or _stray_value(stream[k].text, index)):
             vals.append(stream[k])
             taken.add(k)
             k += 1
@@ -296,18 +303,21 @@ class Filler:
 # -- the document ------------------------------------------------------------------------------
 # Section headings are recognised by their words, not their numbers: agencies renumber them
 # ("（四）", "4.") and reword 五 ("政府信息公开工作存在的主要问题及改进情况").
+_SPACE = " \t\r\n\u3000\xa0\ufeff"
 _HEADING_PREFIX = re.compile(r"^\s*(?:第[一二三四五六七八九十]+部分|[（(]?[一二三四五六七八九十0-9]{1,2}[)）]?[、.．,，:：\s]*)?")
 _SECTION_WORDS: list[tuple[str, tuple[str, ...]]] = [
     ("1", ("总体情况", "概述")),
     ("2", ("主动公开政府信息情况", "主动公开政府信息")),
     ("3", ("收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请")),
-    ("4", ("政府信息公开行政复议行政诉讼情况", "行政复议行政诉讼情况", "行政复议行政诉讼")),
+    ("4", ("行政复议行政诉讼情况", "行政复议行政诉讼")),
     ("5", ("存在的主要问题及改进情况", "存在的主要问题和改进情况", "主要问题及改进情况", "存在问题及改进")),
     ("6", ("其他需要报告的事项", "其他需要报告事项")),
 ]
 _TITLE = re.compile(r"([0-9０-９]{4})\s*年度?\s*(?:度)?(?:的)?(?:政府信息公开|政务公开|信息公开)[^。；]{0,12}?报告")
-_SPACE = " \t\r\n\u3000\xa0\ufeff"
 _AGENCY_LINE = re.compile(r"^[\u4e00-\u9fff（）()·]{2,40}$")
+
+
+_HEADING_LEAD = re.compile(r"^(?:关于)?(?:本机关|本单位|本年度|\d{4}年度?)?(?:政府信息公开工作|政府信息公开|政务公开工作)?")
 
 
 def find_headings(lines: list[str]) -> list[tuple[int, str]]:
@@ -317,16 +327,15 @@ def find_headings(lines: list[str]) -> list[tuple[int, str]]:
     for i, line in enumerate(lines):
         if line.startswith("\t") or not line.strip() or len(line) > 60:
             continue
-        rest = _HEADING_PREFIX.sub("", line.strip(), count=1)
-        key = norm(rest)
+        text = line.strip(_SPACE)
+        if "。" in text.rstrip("。") or "，" in text:
+            continue  # a sentence, not a heading
+        key = norm(_HEADING_PREFIX.sub("", text, count=1))
+        key = _HEADING_LEAD.sub("", key, count=1)
         if not key or len(key) > 30:
             continue
         for num, words in _SECTION_WORDS:
-            if num in seen:
-                continue
-            if any(key.startswith(w) or (w in key and len(key) <= len(w) + 10) for w in words):
-                if num == "1" and len(key) > len(words[0]) + 6:
-                    continue
+            if num not in seen and any(key.startswith(w) and len(key) <= len(w) + 6 for w in words):
                 out.append((i, num))
                 seen.add(num)
                 break

@@ -1,0 +1,244 @@
+"""Plain-text reports: the seed, crawler run-together digits, label variants, layouts, missing tables."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from gongkai.report.errors import ReportError
+from gongkai.report.model import Report
+from gongkai.report.parsers import parse_file
+
+from .test_parse_samples import assert_same, sample_report, web_text
+
+SEED = "seeds/000_0e482e19bd443c5d.txt"
+
+
+def write(tmp_path, text: str, name: str = "report.txt", encoding: str = "utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# -- the seed ------------------------------------------------------------------------------------
+def test_seed_matches_fixture(shared):
+    parsed = parse_file(shared / SEED).to_dict()
+    fixture = json.loads((shared / "fixtures" / "seed-2024.json").read_text("utf-8"))
+    for key in ("layout", "year", "agency", "proactive", "applications", "appeals"):
+        assert parsed[key] == fixture[key], key
+    for num, start in fixture["sections"].items():
+        assert parsed["sections"][num].startswith(start), num
+    assert "unreadable" not in parsed
+    assert parsed["headings"] == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_seed_sections_are_cut_at_the_next_heading(shared):
+    r = parse_file(shared / SEED)
+    assert "二、主动公开政府信息情况" not in r.sections["1"]
+    assert r.sections["1"].rstrip().endswith("。")
+    assert r.sections["5"].splitlines()[0] == "（一）存在问题"
+    assert "（四）年度工作要点落实情况" in r.sections["6"]
+
+
+@pytest.mark.parametrize("layout,collapsed", [("2021", False), ("2021", True), ("2019", False)])
+def test_generated_web_text_round_trips(tmp_path, layout, collapsed):
+    expected = sample_report(layout, 2023 if layout == "2021" else 2020, collapsed=collapsed)
+    parsed = parse_file(write(tmp_path, web_text(expected)))
+    assert_same(parsed, expected)
+    assert parsed.other_collapsed is collapsed
+
+
+# -- layouts -------------------------------------------------------------------------------------
+def test_2019_layout_is_recognised_by_its_labels_not_the_year(tmp_path):
+    expected = sample_report("2019", year=2021)  # a 2019-format table printed for 2021
+    parsed = parse_file(write(tmp_path, web_text(expected)))
+    assert parsed.layout == "2019"
+    assert_same(parsed, expected)
+    assert parsed.proactive["procurement"]["amount"].endswith("万元")
+    assert any("2019 年版式" in n for n in parsed.notes)
+
+
+def test_collapsed_other_keeps_2021_and_says_so(tmp_path):
+    expected = sample_report("2021", collapsed=True)
+    parsed = parse_file(write(tmp_path, web_text(expected)))
+    assert parsed.layout == "2021" and parsed.other_collapsed
+    assert "other_misc" not in parsed.applications
+    assert parsed.applications["other"] == expected.applications["other"]
+    assert any("其他处理" in n and "一行" in n for n in parsed.notes)
+
+
+# -- label variants ------------------------------------------------------------------------------
+def test_punctuation_width_and_spacing_variants(tmp_path):
+    expected = sample_report()
+
+    def vary(label: str) -> str:
+        label = label.replace("（", "(").replace("）", ")").replace("“", '"').replace("”", '"')
+        label = re.sub(r"^(\d)\.", r"\1、", label)
+        return " ".join(label)  # a space between every character
+
+    parsed = parse_file(write(tmp_path, web_text(expected, label=vary)))
+    assert_same(parsed, expected)
+    assert not any("近似" in n for n in parsed.notes)
+
+
+def test_label_typo_is_fuzzy_matched_and_reported(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8").replace("4.保护第三方合法权益", "4.保护弟三方合法权益")
+    parsed = parse_file(write(tmp_path, text))
+    assert parsed.applications["withheld_third_party"]["natural_person"] == 1
+    notes = [n for n in parsed.notes if "保护弟三方合法权益" in n]
+    assert len(notes) == 1 and "4.保护第三方合法权益" in notes[0] and "近似" in notes[0]
+
+
+def test_label_broken_over_lines(shared, tmp_path):
+    # The seed already breaks "5.要求行政机关确认或重新\n出具已获取信息"; break another one the same way.
+    text = (shared / SEED).read_text("utf-8").replace("\t2.没有现成信息需要另行制作\n", "\t2.没有现成信息\n需要另行制作\n")
+    parsed = parse_file(write(tmp_path, text))
+    assert parsed.applications["unavailable_needs_creation"]["total"] == 0
+    assert not parsed.unreadable
+
+
+def test_renumbered_and_reworded_headings(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8")
+    text = text.replace("五、存在的主要问题及改进情况", "五、政府信息公开工作存在的主要问题及改进情况")
+    text = text.replace("六、其他需要报告的事项", "6.其他需要报告的事项")
+    parsed = parse_file(write(tmp_path, text))
+    assert parsed.sections["5"].startswith("（一）存在问题")
+    assert parsed.sections["6"].startswith("（一）收取信息处理费情况。")
+    assert parsed.headings == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_title_on_one_line(tmp_path):
+    expected = sample_report(agency="某县交通运输局")
+    parsed = parse_file(write(tmp_path, web_text(expected, title_on_one_line=True)))
+    assert (parsed.agency, parsed.year) == ("某县交通运输局", 2023)
+
+
+# -- cells ---------------------------------------------------------------------------------------
+def _replace_row(text: str, label: str, cells: list[str]) -> str:
+    """The seed's row ``label`` with its 7 value lines replaced by ``cells`` (lines, tab-indented)."""
+    pattern = re.compile(r"(\t" + re.escape(label) + r"\n)((?:\t[^\n]*\n){7})")
+    assert pattern.search(text), label
+    return pattern.sub(lambda m: m.group(1) + "".join(f"\t{c}\n" for c in cells), text, count=1)
+
+
+def test_blank_total_column_is_null_and_dashes_are_null(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8")
+    text = _replace_row(text, "一、本年新收政府信息公开申请数量", ["2", "0", "0", "0", "0", "0", ""])
+    text = _replace_row(text, "二、上年结转政府信息公开申请数量", ["—", "-", "／", "无", "0", "0", ""])
+    parsed = parse_file(write(tmp_path, text))
+    assert parsed.applications["new_received"]["total"] is None
+    assert parsed.applications["new_received"]["natural_person"] == 2
+    assert parsed.applications["carried_over"] == {
+        "natural_person": None, "commercial": None, "research": None, "nonprofit": None,
+        "legal_services": 0, "other_org": 0, "total": None,
+    }
+    assert not parsed.unreadable
+
+
+def test_cell_notes_thousands_separators_and_unreadable_text(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8").replace("\t28591\n", "\t28,591（其中网办16件）\n")
+    text = _replace_row(text, "（一）予以公开", ["1,2", "0", "0", "0", "0", "0", "若干"])
+    parsed = parse_file(write(tmp_path, text))
+    assert parsed.proactive["licensing"]["decisions"] == 28591
+    assert any("其中网办16件" in n and "未计入" in n for n in parsed.notes)
+    assert parsed.applications["granted"]["total"] == "?"
+    assert parsed.applications["granted"]["natural_person"] == "?"  # "1,2" is not a thousands group
+    reasons = {u["cell"]: u["reason"] for u in parsed.unreadable}
+    assert "若干" in reasons["applications.granted.total"]
+
+
+# -- crawler run-together digits -----------------------------------------------------------------
+def _crawled(text: str, label: str, digits: str) -> str:
+    pattern = re.compile(r"(\t" + re.escape(label) + r"\n)((?:\t[^\n]*\n){7})")
+    return pattern.sub(lambda m: m.group(1) + f"\t{digits}\n", text, count=1)
+
+
+def test_run_together_digits_with_one_split_are_recovered(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8")
+    text = _crawled(text, "一、本年新收政府信息公开申请数量", "2000002")  # 7 digits, 7 cells: one split
+    parsed = parse_file(write(tmp_path, text))
+    assert parsed.applications["new_received"] == {
+        "natural_person": 2, "commercial": 0, "research": 0, "nonprofit": 0,
+        "legal_services": 0, "other_org": 0, "total": 2,
+    }
+    assert any("2000002" in n for n in parsed.notes)
+
+
+def test_run_together_digits_resolved_by_row_total(shared, tmp_path):
+    # "230000023": 23,0,0,0,0,0,23 is the only split whose six parts sum to the total.
+    text = (shared / SEED).read_text("utf-8")
+    text = _crawled(text, "（一）予以公开", "230000023")
+    parsed = parse_file(write(tmp_path, text))
+    assert [parsed.applications["granted"][k] for k in ("natural_person", "other_org", "total")] == [23, 0, 23]
+    assert not parsed.unreadable
+
+
+def test_run_together_digits_resolved_by_column_identity(shared, tmp_path):
+    # "111000012" splits three ways that keep the row total (1,11,…,12 / 11,1,…,12 / 1,1,10,…,12);
+    # the balance of 表三 (一+二 = 三（七）+四, every other row known) leaves exactly one.
+    r = sample_report()
+    r.applications["carried_over"] = dict(zip(
+        ["natural_person", "commercial", "research", "nonprofit", "legal_services", "other_org", "total"],
+        [1, 11, 0, 0, 0, 0, 12]))
+    r.applications["carried_forward"] = {k: 0 for k in r.applications["carried_over"]}
+    r.applications["total_processed"] = {
+        k: r.applications["new_received"][k] + r.applications["carried_over"][k] for k in r.applications["new_received"]}
+    text = web_text(r)
+    text = _crawled(text, "二、上年结转政府信息公开申请数量", "111000012")
+    parsed = parse_file(write(tmp_path, text))
+    assert parsed.applications["carried_over"] == r.applications["carried_over"]
+    assert any("勾稽" in n for n in parsed.notes)
+
+
+def test_ambiguous_run_together_digits_are_marked_unreadable(shared, tmp_path):
+    # "111000012" fits three splits; the column identities of the seed allow none of them: stays "?".
+    text = (shared / SEED).read_text("utf-8")
+    text = _crawled(text, "（一）予以公开", "111000012")
+    text = _crawled(text, "一、本年新收政府信息公开申请数量", "111000012")
+    parsed = parse_file(write(tmp_path, text))
+    assert set(parsed.applications["granted"].values()) == {"?"}
+    reason = next(u["reason"] for u in parsed.unreadable if u["cell"] == "applications.granted.total")
+    assert "111000012" in reason and "种拆分" in reason
+    assert parsed.applications["carried_over"]["total"] == 0  # other rows untouched
+
+
+def test_run_together_appeals_row(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8")
+    head, tail = text.split("五、存在的主要问题及改进情况")
+    head = re.sub(r"(\t0\n){15}\n*$", "\t000000000000000\n\n", head)
+    parsed = parse_file(write(tmp_path, head + "五、存在的主要问题及改进情况" + tail))
+    assert all(v == 0 for row in parsed.appeals.values() for v in row.values())
+    assert any("表四" in n and "连写" in n for n in parsed.notes)
+
+
+# -- not a report / missing tables ---------------------------------------------------------------
+def test_missing_table_three_is_an_error_not_zeros(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8")
+    start = text.index("三、收到和处理政府信息公开申请情况")
+    end = text.index("四、政府信息公开行政复议、行政诉讼情况")
+    with pytest.raises(ReportError) as err:
+        parse_file(write(tmp_path, text[:start] + text[end:]))
+    assert str(err.value) == "未找到表三：收到和处理政府信息公开申请情况"
+
+
+def test_missing_table_four_is_an_error(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8")
+    start = text.index("四、政府信息公开行政复议、行政诉讼情况")
+    end = text.index("五、存在的主要问题及改进情况")
+    with pytest.raises(ReportError, match="未找到表四"):
+        parse_file(write(tmp_path, text[:start] + text[end:]))
+
+
+def test_prose_without_tables_is_not_a_report(tmp_path):
+    text = "关于开展安全生产检查的通知\n\n各单位：\n为切实做好安全生产工作，现将有关事项通知如下。\n"
+    with pytest.raises(ReportError, match="^不是政府信息公开工作年度报告"):
+        parse_file(write(tmp_path, text))
+
+
+def test_gbk_text_file(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8")
+    parsed = parse_file(write(tmp_path, text, encoding="gb18030"))
+    fixture = Report.from_json((shared / "fixtures" / "seed-2024.json").read_text("utf-8"))
+    assert parsed.to_dict()["applications"] == fixture.to_dict()["applications"]
+    assert parsed.agency == fixture.agency
