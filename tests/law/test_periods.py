@@ -6,6 +6,8 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gongkai.law.calendar import WorkCalendar
 from gongkai.law.periods import (
@@ -162,3 +164,21 @@ def test_national_day_with_mid_autumn_2025(cal):
 def test_pause_without_date(cal):
     with pytest.raises(ValueError, match="征求意见日期"):
         answer_due(cal, date(2024, 9, 25), pauses=[Pause("agency", None, None)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(received=st.dates(date(2019, 5, 15), date(2026, 10, 31)), ext=st.integers(0, 20),
+       gap=st.integers(0, 12), length=st.integers(0, 25))
+def test_counted_days_always_add_up(received, ext, gap, length):
+    from datetime import timedelta
+
+    from gongkai.law.calendar import add_working_days, working_days_between
+
+    cal = WorkCalendar.from_chinese_calendar()
+    sent = received + timedelta(days=gap)
+    d = answer_due(cal, received, pauses=[Pause("third_party", sent, sent + timedelta(days=length))],
+                   extension_days=ext)
+    assert cal.is_workday(d.due)
+    # Working days elapsed minus the excluded ones are exactly the period plus the extension.
+    assert working_days_between(cal, received, d.due) - d.excluded_days == 20 + ext
+    assert d.due >= add_working_days(cal, received, 20 + ext).date
