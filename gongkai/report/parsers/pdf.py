@@ -287,7 +287,9 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
         text = ""
         for line in _chars_to_lines(cchars):
             text = _join(text, line.text)
-        texts[i] = _tidy(text)
+        text = _tidy(text)
+        # A page number caught inside a table that runs to the page foot is not a cell's content.
+        texts[i] = "" if _DECORATED_PAGE_NUMBER.match(text) else text
     rows: list[list[str | None]] = []
     for r in range(nrows):
         rows.append([texts.get(owner[r][c], "") if owner[r][c] >= 0 else None for c in range(ncols)])
@@ -432,14 +434,6 @@ _PAGE_NUMBER = re.compile(
 _DECORATED_PAGE_NUMBER = re.compile(r"^\s*([-—–－―]+\s*\d{1,4}\s*[-—–－―]+|第\s*\d{1,4}\s*页.*)\s*$")
 
 
-def _is_page_number(text: str, in_margin: bool) -> bool:
-    """'— 4 —', '-4-', '第4页', '第 4 页 共 6 页'; a bare '4' only in the top/bottom margin."""
-    text = text.strip()
-    if _DECORATED_PAGE_NUMBER.match(text):
-        return True
-    return in_margin and bool(_PAGE_NUMBER.match(text))
-
-
 def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "#", _key(text))
 
@@ -460,7 +454,7 @@ def _open(data: bytes):
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-    if not data.lstrip()[:5].startswith(b"%PDF"):
+    if b"%PDF-" not in data[:1024]:
         raise ReportError("不是 PDF 文件（文件头不是 %PDF）")
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -504,29 +498,43 @@ def _read_pages(data: bytes) -> list[_Page]:
 
 
 def _drop_furniture(pages: list[_Page]) -> None:
-    """Remove page numbers and running headers/footers (text repeated in the margins of several pages)."""
-    seen: dict[str, int] = {}
-    margin_lines: list[tuple[_Page, _Line]] = []
+    """Remove page numbers and running headers/footers.
+
+    A decorated number ("— 4 —", "-4-", "第4页", "第 4 页 共 6 页") is a page number anywhere. A bare
+    number in the top/bottom margin is one only when it follows the page count (same offset from the
+    page index on several pages): a lone value of a table near the page foot is kept. A running
+    header is text (not values) repeated in the margins of several pages; its first copy is kept,
+    as it may be the report's title."""
+    def in_margin(page: _Page, line: _Line) -> bool:
+        return line.top < 0.1 * page.height or line.bottom > 0.9 * page.height
+
+    seen: Counter[str] = Counter()
+    offsets: Counter[int] = Counter()
     for page in pages:
         for _, item in page.items:
-            if isinstance(item, _Line) and (item.top < 0.1 * page.height or item.bottom > 0.9 * page.height):
-                margin_lines.append((page, item))
-                k = _furniture_key(item.text)
-                seen[k] = seen.get(k, 0) + 1
+            if isinstance(item, _Line) and in_margin(page, item):
+                if _PAGE_NUMBER.match(item.text):
+                    offsets[int(re.search(r"\d+", item.text).group()) - page.number] += 1
+                elif not item.numbers:
+                    seen[_furniture_key(item.text)] += 1
+    page_offsets = {k for k, n in offsets.items() if n >= 2 or len(pages) == 1}
     repeated = {k for k, n in seen.items() if n >= 2}
     kept_once: set[str] = set()
     for page in pages:
         out = []
         for top, item in page.items:
             if isinstance(item, _Line):
-                in_margin = item.top < 0.1 * page.height or item.bottom > 0.9 * page.height
-                if _is_page_number(item.text, in_margin):
+                text = item.text.strip()
+                if _DECORATED_PAGE_NUMBER.match(text):
                     continue
-                k = _furniture_key(item.text)
-                if in_margin and k in repeated:
+                if in_margin(page, item) and _PAGE_NUMBER.match(text):
+                    if int(re.search(r"\d+", text).group()) - page.number in page_offsets:
+                        continue
+                k = _furniture_key(text)
+                if in_margin(page, item) and not item.numbers and k in repeated:
                     if k in kept_once:
                         continue
-                    kept_once.add(k)  # the first copy may be the report title itself
+                    kept_once.add(k)
             out.append((top, item))
         page.items = out
 
