@@ -1,4 +1,11 @@
 from django.urls import path
 
+from . import views
+
 app_name = "annual"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("check/clear/", views.clear, name="clear"),
+    path("check/<str:batch>/<int:index>/download/<str:fmt>/", views.download, name="download"),
+    path("display/font/", views.font, name="font"),
+]

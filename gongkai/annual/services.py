@@ -1,0 +1,205 @@
+"""年报体检: check uploaded annual reports, one batch per session.
+
+Uploaded files are read in memory and never written to disk by us; what stays is the canonical JSON of
+each report and its findings, in the session (gone when the session ends, see SESSION_COOKIE_AGE).
+Nothing is saved on the server: the JSON download is the user's copy, and uploading it again restores
+the check. Parsing, checking and rendering are ``gongkai.report``; this module only validates uploads,
+pairs two years of one agency (``previous=``) and prepares labels for the page.
+"""
+from __future__ import annotations
+
+import io
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+
+from gongkai.report.checks import ERROR, WARNING, cell_label, check, table_name
+from gongkai.report.errors import ReportError
+from gongkai.report.model import Report
+from gongkai.report.parsers import parse_bytes
+
+SESSION_KEY = "annual_check"
+
+# Extension → the kind of content it must have (content sniffing; see ``sniff``).
+EXTENSIONS = {
+    ".txt": "text", ".md": "text", ".json": "text", ".html": "text", ".htm": "text",
+    ".docx": "docx", ".pdf": "pdf",
+}
+ACCEPT = ",".join(EXTENSIONS)
+KIND_NAMES = {"text": "文本文件", "docx": "Word 文档（.docx）", "pdf": "PDF 文件", "zip": "ZIP 压缩包",
+              "ole": "旧版 Office 文件（.doc/.xls）", "binary": "二进制文件", "image": "图片"}
+
+# Chinese names of the check rules (``gongkai.report.checks.RULES``), for the findings list.
+RULE_NAMES = {
+    "balance": "勾稽关系",
+    "outcome_sum": "办理结果合计",
+    "row_total": "行合计",
+    "appeal_total": "复议诉讼合计",
+    "carry_over": "跨年度结转",
+    "non_negative": "非负整数",
+    "blank_cell": "空白单元格",
+    "in_force_trend": "现行有效件数",
+    "layout_year": "格式版本",
+    "prose_numbers": "正文数字",
+    "sections": "章节完整",
+}
+SEVERITY_NAMES = {ERROR: "错误", WARNING: "提示"}
+
+
+def max_bytes() -> int:
+    return int(settings.GONGKAI_REPORT_UPLOAD_MAX_BYTES)
+
+
+def max_files() -> int:
+    # Each PDF takes a second or two to parse and the request is synchronous: keep batches small.
+    return int(getattr(settings, "GONGKAI_REPORT_UPLOAD_MAX_FILES", 10))
+
+
+def human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} 字节"
+
+
+def sniff(data: bytes) -> str:
+    """What the bytes are, by their first bytes: pdf, docx, zip, ole, image, binary or text."""
+    head = data[:1024]
+    if head.lstrip().startswith(b"%PDF") or b"%PDF-" in head[:16]:
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                return "docx" if "word/document.xml" in zf.namelist() else "zip"
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "ole"
+    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")):
+        return "image"
+    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"
+    return "text"
+
+
+def validate(filename: str, size: int, data: bytes | None = None) -> str | None:
+    """The Chinese reason a file is refused before parsing, or None. ``data`` None: check name and size only."""
+    ext = PurePath(filename or "").suffix.lower()
+    if ext not in EXTENSIONS:
+        shown = ext or "（无扩展名）"
+        return f"不支持的文件类型 {shown}；可上传 {'、'.join(EXTENSIONS)} 文件"
+    if size == 0:
+        return "文件为空"
+    if size > max_bytes():
+        return f"文件过大（{human_size(size)}），单个文件不能超过 {human_size(max_bytes())}"
+    if data is not None:
+        kind = sniff(data)
+        expected = EXTENSIONS[ext]
+        if kind != expected:
+            return (f"扩展名为 {ext}，但文件内容是“{KIND_NAMES[kind]}”，不是“{KIND_NAMES[expected]}”；"
+                    "请检查文件是否损坏或扩展名是否改错")
+    return None
+
+
+@dataclass
+class Upload:
+    filename: str
+    size: int
+    data: bytes | None  # None when refused unread (too large, wrong type)
+
+
+def new_entry(upload: Upload, index: int) -> dict[str, Any]:
+    """Validate and parse one file. Never raises for bad input: the error goes into the entry."""
+    entry: dict[str, Any] = {"index": index, "filename": upload.filename, "size": upload.size,
+                             "error": None, "report": None, "findings": [], "previous": None}
+    error = validate(upload.filename, upload.size, upload.data)
+    if error is None and upload.data is None:
+        error = "文件未能读取"
+    if error is None:
+        try:
+            entry["report"] = parse_bytes(upload.data, upload.filename).to_dict()
+        except ReportError as exc:
+            error = f"无法识别为政府信息公开工作年度报告：{exc.message}"
+        except Exception:  # a parser bug must not stop the other files nor show a traceback
+            error = "读取该文件时发生内部错误，未能识别；请换用其他格式（如 DOCX 或 TXT）再试"
+    entry["error"] = error
+    return entry
+
+
+def _agency_key(name: str | None) -> str:
+    return "".join((name or "").split())
+
+
+def link_and_check(entries: list[dict[str, Any]]) -> None:
+    """Check every parsed report; one with last year's report of the same agency in the batch is
+    also checked across years (carry-over, in-force documents)."""
+    parsed = [e for e in entries if e["report"]]
+    reports = {e["index"]: Report.from_dict(e["report"]) for e in parsed}
+    for e in parsed:
+        report = reports[e["index"]]
+        previous = None
+        if report.year and _agency_key(report.agency):
+            for other in parsed:  # the last uploaded wins when a year is uploaded twice
+                r = reports[other["index"]]
+                if other is not e and r.year == report.year - 1 and _agency_key(r.agency) == _agency_key(report.agency):
+                    previous = other
+        e["previous"] = previous["index"] if previous else None
+        findings = check(report, reports[previous["index"]] if previous else None)
+        e["findings"] = [f.to_dict() for f in findings]
+
+
+def check_uploads(uploads: list[Upload]) -> dict[str, Any]:
+    """A new batch: one entry per file, in upload order; files beyond the limit are refused, not dropped silently."""
+    limit = max_files()
+    entries = []
+    for i, up in enumerate(uploads, start=1):
+        if i > limit:
+            entries.append({"index": i, "filename": up.filename, "size": up.size, "report": None, "findings": [],
+                            "previous": None, "error": f"超出单次上传数量上限（{limit} 个文件），未处理；请分批上传"})
+        else:
+            entries.append(new_entry(up, i))
+    link_and_check(entries)
+    return {"batch": secrets.token_hex(6), "entries": entries}
+
+
+# -- session -------------------------------------------------------------------------------------
+def store(session, batch: dict[str, Any]) -> None:
+    session[SESSION_KEY] = batch
+
+
+def load(session) -> dict[str, Any] | None:
+    batch = session.get(SESSION_KEY)
+    return batch if isinstance(batch, dict) and isinstance(batch.get("entries"), list) else None
+
+
+def clear(session) -> None:
+    session.pop(SESSION_KEY, None)
+
+
+def find_entry(session, batch_id: str, index: int) -> dict[str, Any] | None:
+    batch = load(session)
+    if not batch or batch.get("batch") != batch_id:
+        return None
+    return next((e for e in batch["entries"] if e["index"] == index and e["report"]), None)
+
+
+# -- for the page ----------------------------------------------------------------------------------
+def describe_cell(report: Report, key: str) -> str:
+    """'applications.total_processed.total' → '表三 “（七）总计”“总计”'."""
+    try:
+        return f"{table_name(key.split('.')[0])} {cell_label(report, key)}"
+    except (KeyError, ValueError, StopIteration):
+        return key  # a key outside the layout: show it rather than hide the finding
+
+
+def download_name(report: Report, fmt: str) -> str:
+    agency = (report.agency or "").strip() or "未知机关"
+    year = f"{report.year}年" if report.year else ""
+    name = f"{agency}{year}政府信息公开工作年度报告"
+    name = "".join(ch for ch in name if ch not in '\\/:*?"<>|\r\n\t')
+    return f"{name}.{fmt}"

@@ -1,0 +1,131 @@
+"""年报体检 pages: upload, results (tables with highlighted cells and the findings beside them), downloads."""
+from __future__ import annotations
+
+import re
+
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gongkai.report.errors import ReportError
+from gongkai.report.model import Report
+from gongkai.report.render import MEDIA_TYPES, TABLE_CSS, render as render_report
+from gongkai.report.render.html import render_tables_html
+
+from . import services
+from .forms import UploadForm
+
+DOWNLOADS = (("docx", "Word（DOCX）"), ("pdf", "PDF"), ("xlsx", "Excel（XLSX）"), ("json", "JSON 数据"))
+FONT_COOKIE = "gk_font"
+
+_ID = re.compile(r' id="([^"]+)"')
+_HEADERS = re.compile(r' headers="([^"]+)"')
+_DATA_CELL = re.compile(r'<td([^>]*?) data-cell="([^"]+)"')
+
+
+def scope_ids(fragment: str, prefix: str) -> str:
+    """Make the ids of one report's tables unique on a page that shows several reports, and give every
+    data cell an id so a finding can link to it (``#r1-cell-applications.granted.total``)."""
+    fragment = _ID.sub(lambda m: f' id="{prefix}{m[1]}"', fragment)
+    fragment = _HEADERS.sub(lambda m: ' headers="' + " ".join(prefix + h for h in m[1].split()) + '"', fragment)
+    return _DATA_CELL.sub(lambda m: f'<td id="{prefix}cell-{m[2]}"{m[1]} data-cell="{m[2]}"', fragment)
+
+
+def _entry_view(entry: dict, batch: dict) -> dict:
+    view = {"index": entry["index"], "filename": entry["filename"], "size": services.human_size(entry["size"]),
+            "error": entry["error"], "anchor": f"r{entry['index']}"}
+    if entry["error"]:
+        return view
+    report = Report.from_dict(entry["report"])
+    prefix = f"r{entry['index']}-"
+    findings = sorted(entry["findings"], key=lambda f: f["severity"] != "error")
+    view.update(
+        report=report,
+        tables=scope_ids(render_tables_html(report, findings), prefix),
+        findings=[
+            {**f,
+             "rule_name": services.RULE_NAMES.get(f["rule"], f["rule"]),
+             "severity_name": services.SEVERITY_NAMES.get(f["severity"], f["severity"]),
+             "cells": [{"label": services.describe_cell(report, k), "anchor": f"{prefix}cell-{k}"} for k in f["cells"]]}
+            for f in findings
+        ],
+        errors=sum(f["severity"] == "error" for f in findings),
+        warnings=sum(f["severity"] != "error" for f in findings),
+        unreadable=[{"label": services.describe_cell(report, u["cell"]), "anchor": f"{prefix}cell-{u['cell']}",
+                     "reason": u["reason"]} for u in report.unreadable],
+        downloads=[{"fmt": fmt, "name": name,
+                    "url": reverse("annual:download", args=[batch["batch"], entry["index"], fmt])}
+                   for fmt, name in DOWNLOADS],
+    )
+    if entry["previous"]:
+        prev = next(e for e in batch["entries"] if e["index"] == entry["previous"])
+        view["previous"] = {"filename": prev["filename"], "year": prev["report"]["year"], "anchor": f"r{prev['index']}"}
+    return view
+
+
+@require_http_methods(["GET", "POST"])
+def index(request):
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            uploads = []
+            for f in form.cleaned_data["files"]:
+                # Too large or wrong type: refuse unread. Otherwise read into memory (never kept on disk).
+                readable = services.validate(f.name, f.size) is None and len(uploads) < services.max_files()
+                uploads.append(services.Upload(f.name, f.size, f.read() if readable else None))
+            services.store(request.session, services.check_uploads(uploads))
+            return HttpResponseRedirect(reverse("annual:index") + "#results", status=303)
+        status = 400
+    else:
+        form, status = UploadForm(), 200
+    batch = services.load(request.session)
+    entries = [_entry_view(e, batch) for e in batch["entries"]] if batch else []
+    context = {
+        "form": form,
+        "entries": entries,
+        "table_css": TABLE_CSS,
+        "accept": "、".join(services.EXTENSIONS),
+        "max_size": services.human_size(services.max_bytes()),
+        "max_files": services.max_files(),
+    }
+    return render(request, "annual/index.html", context, status=status)
+
+
+@require_POST
+def clear(request):
+    services.clear(request.session)
+    return HttpResponseRedirect(reverse("annual:index"), status=303)
+
+
+@require_GET
+def download(request, batch: str, index: int, fmt: str):
+    if fmt not in dict(DOWNLOADS):
+        raise Http404("不支持的下载格式")
+    entry = services.find_entry(request.session, batch, index)
+    if entry is None:
+        return render(request, "annual/expired.html", status=404)
+    report = Report.from_dict(entry["report"])
+    try:
+        body = render_report(report, fmt, entry["findings"])
+    except ReportError as exc:
+        return render(request, "annual/expired.html", {"message": f"无法生成 {fmt.upper()} 文件：{exc.message}"},
+                      status=500)
+    response = HttpResponse(body, content_type=MEDIA_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(True, services.download_name(report, fmt))
+    return response
+
+
+@require_GET
+def font(request):
+    """大字模式 on/off without JavaScript: a link sets a cookie read by base.html."""
+    nxt = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        nxt = "/"
+    response = HttpResponseRedirect(nxt)
+    if request.GET.get("size") == "large":
+        response.set_cookie(FONT_COOKIE, "large", max_age=365 * 24 * 3600, samesite="Lax")
+    else:
+        response.delete_cookie(FONT_COOKIE, samesite="Lax")
+    return response
