@@ -125,8 +125,10 @@ def _parse_zip(data: bytes) -> Report:
 
         return parse_docx(data)
     if "xl/workbook.xml" in names:
-        raise ReportError("暂不支持读取 Excel（.xlsx）文件，请提供 DOCX、HTML、PDF 或文本")
-    raise ReportError("不支持的压缩文件：不是 DOCX 文档")
+        from .xlsx import read_xlsx
+
+        return read_xlsx(data)
+    raise ReportError("不支持的压缩文件：既不是 DOCX 也不是 XLSX")
 
 
 def decode_text(data: bytes, html: bool = False) -> str:

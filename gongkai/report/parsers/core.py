@@ -314,7 +314,7 @@ _SECTION_WORDS: list[tuple[str, tuple[str, ...]]] = [
     ("6", ("其他需要报告的事项", "其他需要报告事项")),
 ]
 _TITLE = re.compile(r"([0-9０-９]{4})\s*年度?\s*(?:度)?(?:的)?(?:政府信息公开|政务公开|信息公开)[^。；]{0,12}?报告")
-_AGENCY_LINE = re.compile(r"^[\u4e00-\u9fff（）()·]{2,40}$")
+_AGENCY_LINE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f（）()·]{2,40}$")
 
 
 _HEADING_LEAD = re.compile(r"^(?:关于)?(?:本机关|本单位|本年度|\d{4}年度?)?(?:政府信息公开工作|政府信息公开|政务公开工作)?")

@@ -24,7 +24,7 @@ _BLOCKS = (
     "address", "figure", "figcaption", "form", "fieldset", "table", "caption", "hr", "body",
 )
 # Raw line breaks between two CJK characters are source wrapping (Word wraps at ~76 columns): drop them.
-_CJK_WRAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[ \t]*[\r\n]+[ \t]*(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+_CJK_WRAP = re.compile(r"(?<=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef])[ \t]*[\r\n]+[ \t]*(?=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef])")
 _WS = re.compile(r"[ \t\r\n\f\v\xa0\u2002-\u200b]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 MAX_SPAN = 60  # a rowspan/colspan beyond this is junk markup, not a report table
