@@ -95,6 +95,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Site-wide assets (gongkai/static/gongkai/site.css): the project package is not an app, so list it.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
@@ -102,6 +104,8 @@ MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 GONGKAI_REPORT_UPLOAD_MAX_BYTES = int(os.environ.get("GONGKAI_REPORT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+# Files per 年报体检 upload: parsed synchronously (a PDF takes a second or two), so keep batches small.
+GONGKAI_REPORT_UPLOAD_MAX_FILES = int(os.environ.get("GONGKAI_REPORT_UPLOAD_MAX_FILES", 10))
 
 SESSION_COOKIE_AGE = 30 * 60  # session timeout: 30 minutes of inactivity
 SESSION_SAVE_EVERY_REQUEST = True
