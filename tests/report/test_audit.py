@@ -40,8 +40,9 @@ def folder(tmp_path_factory, shared):
     (root / "older").mkdir()
     prev = copy.deepcopy(fixture)
     prev["year"] = 2023
-    prev["applications"]["carried_forward"]["natural_person"] = 1
-    prev["applications"]["carried_forward"]["total"] = 1
+    for col in ("natural_person", "total"):  # one more application, not concluded by 31 December
+        prev["applications"]["new_received"][col] = 3
+        prev["applications"]["carried_forward"][col] = 1
     (root / "older" / "e-2023.json").write_text(json.dumps(prev, ensure_ascii=False), encoding="utf-8")
     return root
 
