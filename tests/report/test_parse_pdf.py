@@ -290,6 +290,7 @@ def test_kangxi_radicals_are_normalised(tmp_path):
     assert normalise_text("\u2ed3江") == "长江"
     assert normalise_text("（一）") == "（一）"  # full-width punctuation is kept
     assert normalise_text("１２３") == "123"
+    assert normalise_text("1(cid:17)") == "1?"  # a glyph without Unicode is unreadable, not guessed
     data = make_pdf(tmp_path, "radicals.pdf", report_html(ruled=True, radicals=True))
     raw = "".join(c["text"] for p in pdfplumber.open(io.BytesIO(data)).pages for c in p.chars)
     assert "\u2f00" in raw  # the PDF really carries the radical code point
@@ -299,7 +300,7 @@ def test_kangxi_radicals_are_normalised(tmp_path):
 # -- bad input -----------------------------------------------------------------------------------
 
 def test_encrypted_pdf(tmp_path):
-    pypdf = pytest.importorskip("pypdf")
+    import pypdf  # test dependency (pyproject [test])
     plain = make_pdf(tmp_path, "plain.pdf", report_html(ruled=True))
     for algorithm in ("AES-256", "RC4-128"):
         writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(plain)))
@@ -328,6 +329,11 @@ def test_scanned_pdf_without_text_layer(tmp_path, shared):
     with pytest.raises(ReportError) as exc:
         parse_pdf((tmp_path / "scan.pdf").read_bytes())
     assert str(exc.value) == "PDF 没有文字层（可能是扫描件），无法读取"
+    # A scan whose pages carry a few words of text (page numbers, a stamp) is still a scan.
+    html = (f'<html><body style="font-family: \'Noto Serif CJK SC\'">'
+            f'<p>扫描件 第 1 页</p><img src="{png.as_uri()}" style="width: 100%"></body></html>')
+    with pytest.raises(ReportError, match="没有文字层"):
+        parse_pdf(make_pdf(tmp_path, "stamped.pdf", html))
 
 
 def test_pdf_that_is_not_a_report(tmp_path):
@@ -335,7 +341,7 @@ def test_pdf_that_is_not_a_report(tmp_path):
         <h1>县政府常务会议纪要</h1><p>会议研究了城区道路改造工程的资金安排，决定由交通运输局牵头实施。</p>
         <table border="1"><tr><td>项目</td><td>金额</td></tr><tr><td>道路改造</td><td>120</td></tr></table>
         </body></html>""")
-    with pytest.raises(ReportError):
+    with pytest.raises(ReportError, match="不是政府信息公开工作年度报告"):
         parse_pdf(data)
 
 

@@ -467,12 +467,23 @@ def _open(data: bytes):
     return pdf
 
 
-def _read_pages(data: bytes) -> list[_Page]:
+@dataclass
+class _TextLayer:
+    chars: int = 0  # visible characters
+    unmapped: int = 0  # glyphs without a Unicode mapping ("(cid:N)")
+    images: int = 0
+
+
+def _read_pages(data: bytes) -> tuple[list[_Page], _TextLayer]:
     pdf = _open(data)
     pages: list[_Page] = []
+    layer = _TextLayer()
     try:
         for page in pdf.pages:
             chars = [c for c in page.chars if c["text"].strip()]
+            layer.chars += len(chars)
+            layer.unmapped += sum(1 for c in chars if c["text"].startswith("(cid:"))
+            layer.images += len(page.images)
             items: list[tuple[float, object]] = []
             vedges = page.vertical_edges
             for table in page.find_tables():
@@ -494,7 +505,7 @@ def _read_pages(data: bytes) -> list[_Page]:
         raise ReportError(f"PDF 页面内容无法解析：{type(exc).__name__}") from None
     finally:
         pdf.close()
-    return pages
+    return pages, layer
 
 
 def _drop_furniture(pages: list[_Page]) -> None:
@@ -778,10 +789,12 @@ def extract_document(data: bytes):
 
 
 def extract_lines_and_tables(data: bytes) -> tuple[list[str], list[list[list[str | None]]]]:
-    pages = _read_pages(data)
-    if sum(len(item.text) if isinstance(item, _Line) else sum(len(v or "") for r in item.rows for v in r)
-           for p in pages for _, item in p.items) < 20:
+    pages, layer = _read_pages(data)
+    # A scan may carry a stamp or page numbers as text: a few characters a page over images is no text layer.
+    if layer.chars < 20 or (layer.images and layer.chars < 40 * len(pages)):
         raise ReportError("PDF 没有文字层（可能是扫描件），无法读取")
+    if layer.unmapped > 0.3 * layer.chars:
+        raise ReportError("PDF 的文字无法解码（字体缺少 Unicode 映射），无法读取；请提供原始文档或另存为新的 PDF")
     _drop_furniture(pages)
     _unruled_tables(pages)
     _mark_paragraphs(pages)
