@@ -266,3 +266,15 @@ def test_large_font_toggle_works_without_js(client):
 def test_font_toggle_refuses_foreign_redirect(client):
     response = client.get("/display/font/?size=large&next=https://example.com/")
     assert response["Location"] == "/"
+
+
+def test_downloaded_json_restores_the_check(client, seed):
+    """Nothing is saved on the server: the JSON download is the user's copy; uploading it again
+    gives the same tables and findings."""
+    first = article(upload(client, ("broken.txt", broken_seed(seed))), 1)
+    data = client.get(download_links(first)["json"]).content
+    again = article(upload(client, ("saved.json", data)), 1)
+    rules = lambda art: sorted((li["data-rule"], li.get_text(" ", strip=True)) for li in art.select("li.finding-item"))
+    assert rules(again) == rules(first) and rules(first)
+    marked = lambda art: sorted(td["data-cell"] for td in art.select("td.finding"))
+    assert marked(again) == marked(first)
