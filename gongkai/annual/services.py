@@ -131,8 +131,16 @@ def new_entry(upload: Upload, index: int) -> dict[str, Any]:
     return entry
 
 
-def _agency_key(name: str | None) -> str:
+def agency_key(name: str | None) -> str:
     return "".join((name or "").split())
+
+
+def same_agency(a: str | None, b: str | None) -> bool:
+    """Equal names, or one is the other with the higher level in front ("洪泽区人民政府" and
+    "淮安市洪泽区人民政府": reports name the same agency both ways from one year to the next)."""
+    a, b = agency_key(a), agency_key(b)
+    short, long = sorted((a, b), key=len)
+    return bool(short) and (a == b or len(short) >= 6 and long.endswith(short))
 
 
 def link_and_check(entries: list[dict[str, Any]]) -> None:
@@ -143,10 +151,10 @@ def link_and_check(entries: list[dict[str, Any]]) -> None:
     for e in parsed:
         report = reports[e["index"]]
         previous = None
-        if report.year and _agency_key(report.agency):
+        if report.year:
             for other in parsed:  # the last uploaded wins when a year is uploaded twice
                 r = reports[other["index"]]
-                if other is not e and r.year == report.year - 1 and _agency_key(r.agency) == _agency_key(report.agency):
+                if other is not e and r.year == report.year - 1 and same_agency(r.agency, report.agency):
                     previous = other
         e["previous"] = previous["index"] if previous else None
         findings = check(report, reports[previous["index"]] if previous else None)

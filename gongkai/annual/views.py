@@ -61,7 +61,9 @@ def _entry_view(entry: dict, batch: dict) -> dict:
     )
     if entry["previous"]:
         prev = next(e for e in batch["entries"] if e["index"] == entry["previous"])
-        view["previous"] = {"filename": prev["filename"], "year": prev["report"]["year"], "anchor": f"r{prev['index']}"}
+        view["previous"] = {"filename": prev["filename"], "year": prev["report"]["year"], "anchor": f"r{prev['index']}",
+                            "agency": None if services.agency_key(prev["report"]["agency"]) == services.agency_key(report.agency)
+                            else prev["report"]["agency"]}
     return view
 
 

@@ -37,12 +37,13 @@ def broken_seed(seed: bytes) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def previous_year_json(shared, carried_forward: int) -> bytes:
+def previous_year_json(shared, carried_forward: int, agency: str = AGENCY) -> bytes:
     """Last year's report of the same agency (canonical JSON) that carried ``carried_forward``
     applications into 2024 — while the seed says 上年结转 0."""
     data = json.loads((shared / "fixtures/seed-2024.json").read_text("utf-8"))
     report = Report.from_dict(data)
     report.year = 2023
+    report.agency = agency
     for col in ("natural_person", "total"):
         report.set(f"applications.carried_forward.{col}", carried_forward)
         report.set(f"applications.new_received.{col}", report.get(f"applications.new_received.{col}") + carried_forward)
@@ -139,6 +140,27 @@ def test_consistent_years_give_no_carry_over_finding(client, seed, shared):
     soup = upload(client, ("临淄2024.txt", seed), ("临淄2023.json", previous_year_json(shared, 0)))
     assert article(soup, 1).select("p.cross-year")
     assert not [li for li in article(soup, 1).select("li.finding-item") if li["data-rule"] == "carry_over"]
+
+
+def test_agency_named_without_its_city_is_the_same_agency(client, seed, shared):
+    soup = upload(client, ("临淄2024.txt", seed), ("2023.json", previous_year_json(shared, 1, "临淄区行政审批服务局")))
+    note = article(soup, 1).select_one("p.cross-year").get_text()
+    assert "“临淄区行政审批服务局”" in note
+    assert [li for li in article(soup, 1).select("li.finding-item") if li["data-rule"] == "carry_over"]
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("淮安市洪泽区人民政府", "洪泽区人民政府", True),
+    ("淮安市洪泽区人民政府", " 淮安市洪泽区\n人民政府", True),
+    ("淮安市洪泽区人民政府", "淮安市人民政府", False),
+    ("淮安市洪泽区人民政府", "区人民政府", False),  # too short to name an agency
+    ("淮安市人民政府", None, False),
+    (None, None, False),
+])
+def test_same_agency(a, b, same):
+    from gongkai.annual.services import same_agency
+
+    assert same_agency(a, b) is same
 
 
 def test_bad_files_get_chinese_errors_and_do_not_stop_the_others(client, seed):
