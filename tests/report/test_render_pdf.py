@@ -94,6 +94,7 @@ def test_findings_highlighted_in_pdf_too(seed):
 
 def test_fast_enough(seed):
     render(seed, "pdf")  # warm: imports, font lookup
-    start = time.perf_counter()
+    # CPU time, not wall time: the test machine is shared, and rendering runs in this process.
+    start = time.process_time()
     render(seed, "pdf")
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 1.5
