@@ -9,11 +9,12 @@ pairs two years of one agency (``previous=``) and prepares labels for the page.
 from __future__ import annotations
 
 import io
+import logging
 import secrets
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Callable
 
 from django.conf import settings
 
@@ -21,6 +22,8 @@ from gongkai.report.checks import ERROR, WARNING, cell_label, check, table_name
 from gongkai.report.errors import ReportError
 from gongkai.report.model import Report
 from gongkai.report.parsers import parse_bytes
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "annual_check"
 
@@ -110,22 +113,29 @@ def validate(filename: str, size: int, data: bytes | None = None) -> str | None:
 class Upload:
     filename: str
     size: int
-    data: bytes | None  # None when refused unread (too large, wrong type)
+    # Returns the file's bytes; called only for a file that passed the name and size checks, one file
+    # at a time, so a batch never holds every upload in memory at once.
+    read: Callable[[], bytes]
 
 
 def new_entry(upload: Upload, index: int) -> dict[str, Any]:
     """Validate and parse one file. Never raises for bad input: the error goes into the entry."""
     entry: dict[str, Any] = {"index": index, "filename": upload.filename, "size": upload.size,
                              "error": None, "report": None, "findings": [], "previous": None}
-    error = validate(upload.filename, upload.size, upload.data)
-    if error is None and upload.data is None:
-        error = "文件未能读取"
+    error = validate(upload.filename, upload.size)
     if error is None:
         try:
-            entry["report"] = parse_bytes(upload.data, upload.filename).to_dict()
+            data = upload.read()
+        except OSError:
+            data = None
+        error = "文件未能读取，请重新上传" if data is None else validate(upload.filename, len(data), data)
+    if error is None:
+        try:
+            entry["report"] = parse_bytes(data, upload.filename).to_dict()
         except ReportError as exc:
             error = f"无法识别为政府信息公开工作年度报告：{exc.message}"
         except Exception:  # a parser bug must not stop the other files nor show a traceback
+            logger.exception("parsing %r failed", upload.filename)
             error = "读取该文件时发生内部错误，未能识别；请换用其他格式（如 DOCX 或 TXT）再试"
     entry["error"] = error
     return entry

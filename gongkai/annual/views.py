@@ -1,6 +1,7 @@
 """年报体检 pages: upload, results (tables with highlighted cells and the findings beside them), downloads."""
 from __future__ import annotations
 
+import logging
 import re
 
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -19,6 +20,7 @@ from .forms import UploadForm
 
 DOWNLOADS = (("docx", "Word（DOCX）"), ("pdf", "PDF"), ("xlsx", "Excel（XLSX）"), ("json", "JSON 数据"))
 FONT_COOKIE = "gk_font"
+logger = logging.getLogger(__name__)
 
 _ID = re.compile(r' id="([^"]+)"')
 _HEADERS = re.compile(r' headers="([^"]+)"')
@@ -41,9 +43,15 @@ def _entry_view(entry: dict, batch: dict) -> dict:
     report = Report.from_dict(entry["report"])
     prefix = f"r{entry['index']}-"
     findings = sorted(entry["findings"], key=lambda f: f["severity"] != "error")
+    try:
+        tables = scope_ids(render_tables_html(report, findings), prefix)
+    except Exception:  # one report that cannot be drawn must not take the others' results down
+        logger.exception("drawing the tables of %r failed", entry["filename"])
+        view["error"] = "已读取该文件，但绘制统计表时发生内部错误，请换用其他格式再试"
+        return view
     view.update(
         report=report,
-        tables=scope_ids(render_tables_html(report, findings), prefix),
+        tables=tables,
         findings=[
             {**f,
              "rule_name": services.RULE_NAMES.get(f["rule"], f["rule"]),
@@ -72,11 +80,8 @@ def index(request):
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
-            uploads = []
-            for f in form.cleaned_data["files"]:
-                # Too large or wrong type: refuse unread. Otherwise read into memory (never kept on disk).
-                readable = services.validate(f.name, f.size) is None and len(uploads) < services.max_files()
-                uploads.append(services.Upload(f.name, f.size, f.read() if readable else None))
+            # Read lazily, one file at a time: a file too large or of a wrong type is refused unread.
+            uploads = [services.Upload(f.name, f.size, f.read) for f in form.cleaned_data["files"]]
             services.store(request.session, services.check_uploads(uploads))
             return HttpResponseRedirect(reverse("annual:index") + "#results", status=303)
         status = 400

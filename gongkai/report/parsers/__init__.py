@@ -29,6 +29,7 @@ MAX_BYTES = 50 * 1024 * 1024
 _TOO_BIG = "文件过大（{size}），超过 50 MB 上限，未读取"
 
 _HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|meta|p|div|h[1-6]|tr|td|span)[\s>/]", re.I)
+_HTML_TEXT = re.compile(_HTML.pattern.decode("ascii"), re.I)
 _MD_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", re.M)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -88,7 +89,7 @@ def parse_bytes(data: bytes, filename: str | None = None) -> Report:
         return _parse_zip(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ReportError("不支持旧版 Word/Excel 文件（.doc/.xls），请另存为 .docx 或 PDF 后再试")
-    text = decode_text(data, html=bool(_HTML.search(data[:65536])))
+    text = decode_text(data, html=b"<" in head and bool(_HTML.search(data[:65536])))
     return parse_text(text, filename)
 
 
@@ -101,11 +102,11 @@ def parse_text(text: str, filename: str | None = None) -> Report:
         return Report.from_json(stripped)
     sample = stripped[:65536]
     name = (filename or "").lower()
-    if _HTML.search(sample.encode("utf-8", "ignore")) and (name.endswith((".htm", ".html", ".xhtml")) or "<" in sample[:2048] or "<table" in sample.lower()):
+    if "<" in sample and _HTML_TEXT.search(sample):
         from .html import html_document
 
         return assemble(html_document(stripped))
-    if _MD_RULE.search(sample) or name.endswith((".md", ".markdown")) or len(_MD_ROW.findall(sample)) >= 3:
+    if name.endswith((".md", ".markdown")) or "|" in sample and (_MD_RULE.search(sample) or len(_MD_ROW.findall(sample)) >= 3):
         from .markdown import markdown_document
 
         return assemble(markdown_document(stripped))
@@ -173,6 +174,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 def _checked(text: str) -> str:
     sample = text[:200_000]
+    if not _CONTROL.search(sample):
+        return text
     bad = len(_CONTROL.findall(sample))
     if bad > max(2, len(sample) // 200):
         raise ReportError("不是文本文件：含有大量控制字符，像是二进制文件")

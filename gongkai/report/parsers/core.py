@@ -72,7 +72,7 @@ class Tok:
 
 
 def _is_value(text: str) -> bool:
-    return text in ("?", "？") or read_number(text) is not None
+    return not text or text.isdigit() or text in ("?", "？") or read_number(text) is not None
 
 
 def _add_cell(out: list[Tok], text: str, row: int) -> None:
@@ -317,6 +317,11 @@ _TITLE = re.compile(r"([0-9０-９]{4})\s*年度?\s*(?:度)?(?:的)?(?:政府信
 _AGENCY_LINE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f（）()·]{2,40}$")
 
 
+# Every accepted heading contains one of these (a cheap filter before normalising the line).
+_HEADING_HINT = re.compile(r"情\s*况|事\s*项|概\s*述|问\s*题|复\s*议|诉\s*讼|总\s*体|改\s*进|主\s*动|申\s*请")
+# First characters a heading can have: its numbering, or the first character of a title word.
+_HEADING_START = frozenset("一二三四五六七八九十123456７８９０１２３４５６（(第 \u3000【[#*" + "".join(
+    w[0] for _, words in _SECTION_WORDS for w in words) + "政关本")
 _HEADING_LEAD = re.compile(r"^(?:关于)?(?:本机关|本单位|本年度|\d{4}年度?)?(?:政府信息公开工作|政府信息公开|政务公开工作)?")
 
 
@@ -325,7 +330,7 @@ def find_headings(lines: list[str]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     seen: set[str] = set()
     for i, line in enumerate(lines):
-        if line.startswith("\t") or not line.strip() or len(line) > 60:
+        if len(line) > 60 or not line or line[0] not in _HEADING_START or not _HEADING_HINT.search(line):
             continue
         text = line.strip(_SPACE)
         if "。" in text.rstrip("。") or "，" in text:
@@ -433,13 +438,15 @@ def assemble(doc: Document) -> Report:
     grid_streams = _grid_streams(doc.tables) if doc.tables else {}
     regions = _line_regions(lines, headings)
 
+    line_streams: dict[str, list[Tok]] = {}
+
     def stream(kind: str, prefer_grid: bool = True) -> list[Tok]:
         if prefer_grid and kind in grid_streams:
             return grid_streams[kind]
-        if kind in regions:
-            s, e = regions[kind]
-            return stream_from_lines(lines[s + 1:e])
-        return []
+        if kind not in line_streams:
+            s, e = regions.get(kind, (0, 0))
+            line_streams[kind] = stream_from_lines(lines[s + 1:e]) if e else []
+        return line_streams[kind]
 
     report = Report(year=year, agency=agency)
     report.headings = [num for _, num in headings]
@@ -447,14 +454,23 @@ def assemble(doc: Document) -> Report:
 
     # -- which tables are there: table 三 decides whether this is a report at all -------------
     app_width = {k: len(APPLICANT_COLUMNS) for k in _APP_ROWS}
-    app_streams = [stream("applications", True), stream("applications", False)]
-    app_read = _best([read_table(st, _APP_INDEX, app_width, _APP_GROUPS) for st in app_streams])
-    pro_streams = [stream("proactive", True), stream("proactive", False)]
-    appeal_streams = [stream("appeals", True), stream("appeals", False)]
-    have_pro = any(_PROACTIVE_INDEX["2021"].lookup(t.text, fuzzy=False) or _PROACTIVE_INDEX["2019"].lookup(t.text, fuzzy=False)
-                   for s in pro_streams for t in s if not t.value)
+    app_streams = [stream("applications", True)]
+    app_read = read_table(app_streams[0], _APP_INDEX, app_width, _APP_GROUPS)
+    if not _complete(app_read, app_width) and "applications" in grid_streams:
+        app_streams.append(stream("applications", False))
+        app_read = _best([app_read, read_table(app_streams[1], _APP_INDEX, app_width, _APP_GROUPS)])
+    # Each table is read from its grid (table markup) and, only when that does not do, from the lines.
+    pro_streams = [lambda: stream("proactive", True), lambda: stream("proactive", False)]
+    appeal_streams = [lambda: stream("appeals", True), lambda: stream("appeals", False)]
+
+    def is_pro(t: Tok) -> bool:
+        return not t.value and bool(
+            _PROACTIVE_INDEX["2021"].lookup(t.text, fuzzy=False) or _PROACTIVE_INDEX["2019"].lookup(t.text, fuzzy=False))
+
+    have_pro = any(is_pro(t) for t in pro_streams[0]()) or any(is_pro(t) for t in pro_streams[1]())
     have_apps = len(app_read.rows) >= 3
-    have_appeals = any(norm(t.text) in _APPEAL_WORDS for s in appeal_streams for t in s)
+    have_appeals = any(norm(t.text) in _APPEAL_WORDS for t in appeal_streams[0]()) or any(
+        norm(t.text) in _APPEAL_WORDS for t in appeal_streams[1]())
     if not (have_pro or have_apps or have_appeals):
         raise ReportError("不是政府信息公开工作年度报告：未找到表二、表三、表四（主动公开、依申请公开、复议诉讼）的表格")
     if not have_pro:
@@ -465,7 +481,7 @@ def assemble(doc: Document) -> Report:
         raise ReportError(f"未找到{TABLE_NAMES['appeals']}")
 
     # -- layout: from the labels printed, the year only breaks ties ------------------------------
-    seen = {norm(t.text) for s in (*pro_streams, *app_streams) for t in s if not t.value}
+    seen = {norm(t.text) for s in (pro_streams[0](), *app_streams) for t in s if not t.value}
     seen |= {norm(r.match.label) for r in app_read.rows.values()}
     score = {name: len(marks & seen) for name, marks in MARKERS.items()}
     if score["2019"] != score["2021"]:
@@ -505,6 +521,12 @@ class TableRead:
     def score(self) -> tuple[int, int]:
         filled = sum(1 for r in self.rows.values() for v in r.values if clean_cell(v.text))
         return filled, len(self.rows)
+
+
+def _complete(read: TableRead, width: dict[str, int]) -> bool:
+    """Every row found has all its cells (so another reading of the table cannot do better)."""
+    return len(read.rows) >= min(len(width), 20) and all(
+        len(r.values) == width[k] and any(clean_cell(v.text) for v in r.values) for k, r in read.rows.items())
 
 
 def _best(reads: list[TableRead]) -> TableRead:
@@ -550,11 +572,13 @@ def _shattered(stream: list[Tok], rows: dict[str, RowRead], orphans: list[int], 
     return True
 
 
-def _fill_proactive(report: Report, fill: Filler, streams: list[list[Tok]]) -> None:
+def _fill_proactive(report: Report, fill: Filler, streams: list) -> None:
     layout = report.spec
     index = _PROACTIVE_INDEX[layout.name]
     width = {r.key: len(r.columns) for r in layout.proactive}
-    read = _best([read_table(st, index, width) for st in streams])
+    read = read_table(streams[0](), index, width)
+    if not _complete(read, width):
+        read = _best([read, read_table(streams[1](), index, width)])
     rows = read.rows
     report.notes += ["表二" + n for n in read.notes]
     _fuzzy_notes(report, "proactive", rows)
@@ -654,9 +678,15 @@ def _appeal_values(s: list[Tok], n: int) -> list[Tok] | None:
     return vals
 
 
-def _fill_appeals(report: Report, fill: Filler, streams: list[list[Tok]]) -> None:
+def _fill_appeals(report: Report, fill: Filler, streams: list) -> None:
     n = len(APPEAL_COLUMNS) * len(APPEAL_GROUPS)
-    found = [v for v in (_appeal_values(s, n) for s in streams) if v is not None]
+    found = []
+    for thunk in streams:
+        v = _appeal_values(thunk(), n)
+        if v is not None:
+            found.append(v)
+            if len(v) == n and any(clean_cell(t.text) for t in v):
+                break
     vals = next((v for v in found if len(v) == n and any(clean_cell(t.text) for t in v)), None)
     if vals is None:
         vals = next((v for v in found if any(clean_cell(t.text) for t in v)), found[0] if found else [])

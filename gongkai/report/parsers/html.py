@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
 from ..errors import ReportError
@@ -27,7 +26,8 @@ _BLOCKS = (
 _CJK_WRAP = re.compile(r"(?<=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef])[ \t]*[\r\n]+[ \t]*(?=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef])")
 _WS = re.compile(r"[ \t\r\n\f\v\xa0\u2002-\u200b]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-MAX_SPAN = 60  # a rowspan/colspan beyond this is junk markup, not a report table
+MAX_SPAN = 60
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, default_doctype=False)  # a rowspan/colspan beyond this is junk markup, not a report table
 
 
 def _cell_text(el) -> str:
@@ -73,6 +73,8 @@ def _own_row(tr, table) -> bool:
 
 
 def _span(value: str | None) -> int:
+    if value is None:
+        return 1
     try:
         n = int(re.sub(r"[^\d]", "", value or "") or 1)
     except ValueError:
@@ -90,12 +92,18 @@ def grid_lines(grid: list[list[str | None]]) -> str:
 
 
 def html_document(text: str) -> Document:
-    text = _XML_DECL.sub("", text, count=1)
+    decl = _XML_DECL.match(text)
+    if decl:
+        text = text[decl.end():]
+    # The plain libxml2 HTML parser: lxml.html's element classes would cost a Python call per element.
     try:
-        root = lxml.html.document_fromstring(text)
-    except (etree.ParserError, ValueError) as exc:
+        root = etree.fromstring(text, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ReportError(f"HTML 无法解析：{exc}") from None
-    etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, with_tail=False)
+    if root is None:
+        raise ReportError("HTML 中没有内容")
+    etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, etree.ProcessingInstruction,
+                         with_tail=False)
     tables: list[list[list[str | None]]] = []
     for table in root.xpath("//table[not(.//table)]"):
         grid = table_grid(table)
@@ -114,20 +122,22 @@ def html_document(text: str) -> Document:
         el.tail = _BR + (el.tail or "")
     for el in root.iter("td", "th"):  # cells of layout tables: keep them apart
         el.tail = _BR + (el.tail or "")
-    body = root.text_content()
-    body = _CJK_WRAP.sub("", body)
+    body = etree.tostring(root, method="text", encoding="unicode")
+    if "\n" in body or "\r" in body:
+        body = _CJK_WRAP.sub("", body)
     body = _WS.sub(" ", body)
-    lines = [line.strip(" ") for line in body.replace(_TAB, "\t").split(_BR)]
-    # A tab line keeps its tab (a table cell); other lines lose surrounding spaces.
-    lines = ["\t" + line.strip(" \t") if line.startswith("\t") else line for line in lines]
+    lines = body.replace(_TAB + " ", "\t").replace(_TAB, "\t").replace(" " + _BR, _BR).replace(_BR + " ", _BR).split(_BR)
     return Document(lines=_squeeze(lines), tables=tables, source="html")
 
 
 def _squeeze(lines: list[str]) -> list[str]:
     """Collapse runs of empty lines (block markers pile up) to one, which also ends a table row."""
     out: list[str] = []
+    prev = "x"
     for line in lines:
-        if not line and out and not out[-1]:
-            continue
-        out.append(line)
+        if line or prev:
+            if line[:1] == " " or line[-1:] == " ":
+                line = line.strip(" ")
+            out.append(line)
+        prev = line
     return out

@@ -59,6 +59,8 @@ class LabelIndex:
             if s in self.loose:
                 self.loose[s] = None
         self.keys = list(self.exact.items())
+        self._fuzzy_cache: dict[str, Match | None] = {}
+        self._prefix_cache: dict[str, bool] = {}
 
     def is_ignored(self, text: str) -> bool:
         return norm(text) in self.ignored
@@ -76,16 +78,26 @@ class LabelIndex:
             return Match(key, self.labels[key])
         if not fuzzy or n in self.ignored or len(n) < 3:
             return None
-        return self._fuzzy(n)
+        if n not in self._fuzzy_cache:
+            if len(self._fuzzy_cache) > 10_000:
+                self._fuzzy_cache.clear()
+            self._fuzzy_cache[n] = self._fuzzy(n)
+        return self._fuzzy_cache[n]
 
     def prefix_of(self, text: str) -> bool:
         """Whether ``text`` is the start of some label (a label broken over lines)."""
         n = norm(text)
         if len(n) < 2:
             return False
-        return any(k.startswith(n) and k != n for k, _ in self.keys) or any(
-            k.startswith(strip_numbering(n)) and k != strip_numbering(n) for k in self.loose if strip_numbering(n)
-        )
+        hit = self._prefix_cache.get(n)
+        if hit is None:
+            s = strip_numbering(n)
+            hit = any(k.startswith(n) and k != n for k, _ in self.keys) or bool(s) and any(
+                k.startswith(s) and k != s for k in self.loose)
+            if len(self._prefix_cache) > 10_000:
+                self._prefix_cache.clear()
+            self._prefix_cache[n] = hit
+        return hit
 
     def unique_prefix(self, text: str) -> Match | None:
         """An abbreviated label ("（二）部分公开") that starts exactly one official label."""
@@ -125,6 +137,9 @@ _NUM = re.compile(
 )
 
 
+_SPACES = re.compile(r"\s+")
+
+
 @dataclass(frozen=True)
 class Number:
     """One cell read as a number: ``value`` is int/float, None for blank; ``note`` is ignored trailing text."""
@@ -135,6 +150,8 @@ class Number:
 
 
 def clean_cell(text: str) -> str:
+    if text.isascii():
+        return text.strip()
     return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
 
 
@@ -143,8 +160,10 @@ def read_number(text: str) -> Number | None:
 
     "12（其中修订16件）" → 12 with the bracketed note kept aside: a note is never a number to use.
     """
+    if text.isdigit() and text.isascii():
+        return Number(int(text), text)  # the common case, fast
     t = clean_cell(text)
-    compact = re.sub(r"\s+", "", t)
+    compact = _SPACES.sub("", t)
     if compact.lower() in BLANKS or re.fullmatch(r"[-—–/\\]+", compact):
         return Number(None, t)
     m = _NUM.match(compact)
