@@ -81,3 +81,51 @@ def test_works_without_javascript(live_server, chromium_browser, shared):
         assert not page.locator("html").get_attribute("class")
     finally:
         context.close()
+
+
+CONTRAST_JS = """
+(selectors) => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = {};
+  for (const sel of selectors) {
+    const el = document.querySelector(sel);
+    if (!el) { out[sel] = null; continue; }
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    out[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+  return out;
+}
+"""
+
+
+def test_text_contrast_is_aa_and_print_hides_the_chrome(live_server, page, shared):
+    page.goto(live_server.url + "/")
+    page.get_by_label("年度报告文件（可多选）").set_input_files(
+        _files(shared) + [{"name": "坏文件.pdf", "mimeType": "application/pdf", "buffer": b"not a pdf"}])
+    page.get_by_role("button", name="开始体检").click()
+    page.wait_for_url("**/#results")
+    selectors = [
+        "p.lead", "p.hint", ".brand", ".site-nav a[aria-current]", ".site-nav a:not([aria-current])",
+        ".display-toggle a", "table.summary a", ".badge-ok", ".badge-error", "nav.downloads a", ".finding-head",
+        ".finding-message", ".ok-message", ".file-error p", "td.finding-error", "table.gk-table th", ".site-footer .wrap",
+    ]
+    ratios = page.evaluate(CONTRAST_JS, selectors)
+    assert None not in ratios.values(), ratios
+    low = {sel: round(r, 2) for sel, r in ratios.items() if r < 4.5}
+    assert not low, f"below WCAG AA 4.5:1: {low}"
+
+    page.emulate_media(media="print")
+    for hidden in (".site-header", ".upload-form", "nav.downloads"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    assert page.locator('article[data-entry="2"] td.finding-error').first.is_visible()
