@@ -300,3 +300,17 @@ def test_downloaded_json_restores_the_check(client, seed):
     assert rules(again) == rules(first) and rules(first)
     marked = lambda art: sorted(td["data-cell"] for td in art.select("td.finding"))
     assert marked(again) == marked(first)
+
+
+def test_unreadable_cells_and_parser_notes_are_shown(client, shared):
+    data = json.loads((shared / "fixtures/seed-2024.json").read_text("utf-8"))
+    report = Report.from_dict(data)
+    report.mark_unreadable("applications.granted.total", "扫描件中该数字模糊")
+    report.notes.append("表三将“（六）其他处理”印为一行（未分三项），按一行记录")
+    art = article(upload(client, ("scan.json", report.to_json().encode())), 1)
+    cell = art.select_one('td[data-cell="applications.granted.total"]')
+    assert cell.get_text() == "?" and "unreadable" in cell["class"]
+    item = art.select_one("ul.unreadable li").get_text(" ", strip=True)
+    assert "表三 “（一）予以公开”“总计”" in item and "扫描件中该数字模糊" in item
+    assert art.select_one("ul.unreadable a")["href"] == f"#{cell['id']}"
+    assert "按一行记录" in art.select_one("ul.parse-notes").get_text()
