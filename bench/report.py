@@ -29,7 +29,7 @@ AUDIT_SAMPLE = 100
 
 def _line(name: str, value: float, detail: str, unit: str = "×") -> None:
     verdict = "OK" if value <= GOAL else "FAIL"
-    print(f"{name:<34} {value:9.2f}{unit:<2} goal ≤ {GOAL}{unit.strip()}  {verdict}   {detail}", flush=True)
+    print(f"{name:<40} {value:9.2f}{unit:<2} goal ≤ {GOAL}{unit.strip()}  {verdict}   {detail}", flush=True)
 
 
 def _timeit(fn, budget: float = 1.5, max_runs: int = 50) -> float:
@@ -117,7 +117,7 @@ def bench_parse() -> None:
         try:
             parse_bytes(data, name)
         except Exception as exc:  # noqa: BLE001 - report and go on
-            print(f"{label:<34} parse failed: {type(exc).__name__}: {exc}   FAIL", flush=True)
+            print(f"{label:<40} parse failed: {type(exc).__name__}: {exc}   FAIL", flush=True)
             continue
         budget = 4.0 if fmt == "pdf" else 1.5
         t_parse = _timeit(lambda: parse_bytes(data, name), budget=budget)
@@ -145,6 +145,7 @@ def _generate(folder: Path, n: int) -> None:
     """
     from gongkai.report.render import render
 
+    folder.mkdir(parents=True, exist_ok=True)
     seed = _seed_report()
     slow: dict[str, list[bytes]] = {"docx": [], "pdf": []}  # slow to render: a handful, reused
     for i in range(n):

@@ -9,6 +9,7 @@ memory. The output (.xlsx via openpyxl write-only, or one standalone .html) is w
 """
 from __future__ import annotations
 
+import gc
 import html
 import json
 import os
@@ -32,6 +33,8 @@ SUMMARY_HEADER = ("文件", "机关", "年度", "版式", "解析成功", "错�
 FINDING_HEADER = ("文件", "规则", "级别", "单元格", "说明")
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告"}
 # The cells the cross-year rules read (carry_over, in_force_trend): all a worker sends back of a report.
+# Files one pool of worker processes handles before it is replaced (keeps worker memory flat).
+FILES_PER_POOL = 200
 CROSS_YEAR_ROWS = ("applications.carried_over", "applications.carried_forward",
                    "proactive.regulations", "proactive.normative_documents")
 
@@ -99,8 +102,26 @@ def collect_files(paths: list[str], exclude: tuple[str, ...] = ()) -> tuple[list
 
 
 # -- one file (runs in a worker process) -----------------------------------------------------------
+_worker_ready = False
+
+
 def audit_file(path: str) -> dict:
     """Parse and check one file; a small picklable dict, never an exception."""
+    global _worker_ready
+    if not _worker_ready:
+        # Objects inherited from the parent live as long as the worker: keep them out of every
+        # collection below, so collecting after each file stays cheap.
+        gc.freeze()
+        _worker_ready = True
+    try:
+        return _audit_file(path)
+    finally:
+        # python-docx/lxml documents are reference cycles holding much C memory that the collector's
+        # thresholds do not see; without this a worker grows by ~0.25 MB per DOCX file.
+        gc.collect()
+
+
+def _audit_file(path: str) -> dict:
     from .parsers import parse_file
 
     try:
@@ -163,39 +184,44 @@ class Progress:
 
 
 def _results(files: list[str], workers: int) -> Iterator[dict]:
-    """audit_file over ``files`` in order, at most ``4 × workers`` tasks in flight (imap-like)."""
+    """audit_file over ``files`` in order, at most ``4 × workers`` tasks in flight (imap-like).
+
+    Workers are replaced every FILES_PER_POOL files: PDF and DOCX libraries keep caches that would
+    otherwise make a long-lived worker grow over 10,000 files.
+    """
     window_size = 4 * workers
     pending = iter(files)
-    executor = ProcessPoolExecutor(max_workers=workers)
-    window: deque = deque()
-
-    def submit(path: str) -> None:
-        window.append((path, executor.submit(audit_file, path)))
-
-    try:
-        for path in pending:
-            submit(path)
-            if len(window) >= window_size:
-                break
-        while window:
-            path, future = window.popleft()
-            try:
-                result = future.result()
-            except BrokenProcessPool:
-                # A worker died (e.g. out of memory on one file): blame this file, restart the pool.
-                result = {"file": path, "ok": False, "reason": "解析进程意外退出（文件可能过大或已损坏）"}
-                executor.shutdown(wait=False, cancel_futures=True)
-                executor = ProcessPoolExecutor(max_workers=workers)
-                retry = [p for p, _ in window]
-                window.clear()
-                for p in retry:
-                    submit(p)
-            yield result
-            nxt = next(pending, None)
-            if nxt is not None:
-                submit(nxt)
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+    exhausted = False
+    while not exhausted:
+        executor = ProcessPoolExecutor(max_workers=workers)
+        window: deque = deque()
+        submitted = 0
+        try:
+            while True:
+                while len(window) < window_size and submitted < FILES_PER_POOL and not exhausted:
+                    path = next(pending, None)
+                    if path is None:
+                        exhausted = True
+                        break
+                    window.append((path, executor.submit(audit_file, path)))
+                    submitted += 1
+                if not window:
+                    break
+                path, future = window.popleft()
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    # A worker died (e.g. out of memory on one file): blame this file, restart the pool.
+                    result = {"file": path, "ok": False, "reason": "解析进程意外退出（文件可能过大或已损坏）"}
+                    executor.shutdown(wait=False, cancel_futures=True)
+                    executor = ProcessPoolExecutor(max_workers=workers)
+                    retry = [p for p, _ in window]
+                    window.clear()
+                    for p in retry:
+                        window.append((p, executor.submit(audit_file, p)))
+                yield result
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 def run_audit(paths: list[str], out: str | Path, progress: IO[str] | None = sys.stderr,
@@ -216,6 +242,7 @@ def run_audit(paths: list[str], out: str | Path, progress: IO[str] | None = sys.
     index: dict[str, int] = {}
     agency_years: dict[tuple[str, int], dict] = {}
     bar = Progress(len(files), progress)
+    from . import parsers  # noqa: F401 - imported once here, shared by every forked worker
 
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         def spill(file: str, f: dict) -> None:
