@@ -23,7 +23,23 @@ TABLE = AuditEntry._meta.db_table
 
 
 def _canonical(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder,
+                      allow_nan=False)
+
+
+def _normalise(value):
+    """Make ``data`` survive every database unchanged, so the hash recomputes identically:
+    floats become strings (PostgreSQL jsonb rewrites 1e+20 as an integer), NUL characters go
+    (PostgreSQL refuses them), keys become strings."""
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", ""): _normalise(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_normalise(v) for v in value]
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    return value
 
 
 def _fields(entry: AuditEntry) -> dict:
@@ -61,8 +77,9 @@ def record(*, actor, action: str, agency=None, target=None, summary: str, data: 
         raise ValueError("audit.record needs an action and a summary")
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None  # AnonymousUser
-    # Round-trip through JSON so the stored value is exactly what gets hashed (dates → strings, tuples → lists).
-    clean_data = json.loads(_canonical(data or {}))
+    # Round-trip through JSON so the stored value is exactly what gets hashed (dates → strings).
+    clean_data = json.loads(_canonical(_normalise(data or {})))
+    summary = summary.replace("\x00", "")
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:

@@ -186,3 +186,18 @@ def test_concurrent_writers_do_not_fork_the_chain():
     assert AuditEntry.objects.count() == 60
     assert list(AuditEntry.objects.values_list("seq", flat=True)) == list(range(1, 61))
     assert audit.verify_chain() == []
+
+
+@pytest.mark.django_db
+def test_awkward_data_survives_the_database_round_trip():
+    import decimal
+
+    data = {"big": 10**30, "float": 1e20, "tiny": 0.1 + 0.2, "nan": float("nan"), "dec": decimal.Decimal("1.50"),
+            "tuple": (1, "二"), "nul": "a\x00b", 3: "int key", "nested": {"x": [1.0, None, True]}}
+    entry = audit.record(actor=None, action="test.data", summary="含\x00空字符", data=data)
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert stored.data == entry.data
+    assert stored.data["float"] == "1e+20" and stored.data["nul"] == "ab" and stored.data["3"] == "int key"
+    assert stored.summary == "含空字符"
+    assert audit.verify_chain() == []
+

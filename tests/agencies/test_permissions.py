@@ -172,3 +172,22 @@ def test_agency_required_decorator(tree, make_user):
     assert listing(_request(reg)).content == b"own"
     with pytest.raises(PermissionDenied):
         listing(_request(nobody))
+
+
+@pytest.mark.django_db
+def test_mixin_for_class_based_views(tree, make_user):
+    from django.views import View
+
+    from gongkai.agencies.permissions import AgencyRequiredMixin
+
+    class Page(AgencyRequiredMixin, View):
+        agency_action = "audit.read"
+
+        def get(self, request, agency):
+            return HttpResponse(agency.name)
+
+    request = RequestFactory().get("/")
+    request.user = make_user("aud", (tree["own"], "auditor"))
+    assert Page.as_view()(request, agency="own").content.decode() == "测试区甲局"
+    with pytest.raises(Http404):
+        Page.as_view()(request, agency="other")
