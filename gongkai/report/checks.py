@@ -350,8 +350,14 @@ _PART_RE = re.compile(r"^\s*([^\d、，,；;：:。（）()]{1,20}?)\s*" + _NUM 
 _CHANNELS = ("网站", "微信", "微博", "公众号", "客户端", "平台", "新媒体", "抖音", "头条", "公报", "APP", "app", "渠道", "媒体")
 
 
+_CJK = r"[\u3000-\u303f\u4e00-\u9fff]"
+_CJK_SPACE_RE = re.compile(rf"(?<={_CJK})\s+|\s+(?={_CJK})")
+
+
 def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
+    """Full-width digits and punctuation to ASCII; drop spaces and line breaks next to Chinese
+    characters (PDF text breaks "申请\n17 件"), never between two digits."""
+    return _CJK_SPACE_RE.sub("", unicodedata.normalize("NFKC", text))
 
 
 def _int(text: str) -> int:

@@ -269,6 +269,8 @@ def test_prose_application_count(seed, seed_prose):
 @pytest.mark.parametrize("prose, flagged", [
     ("全年共受理政府信息公开申请2件，均按时答复。", False),
     ("本年度收到政府信息公开申请２件。", False),  # full-width digit
+    ("区政府办受理政府\n信息公开申请 2 件，均已答复。", False),  # PDF line break and spaces
+    ("区政府办受理政府\n信息公开申请 17 件，均已答复。", True),
     ("本年度未收到政府信息公开申请。", True),  # the table says 2
     ("2024年共收到政府信息公开申请3件（含上年结转1件）。", True),  # carried_over is 0 in the seed
     ("主动公开信息共计10条，其中政府网站发布8条、微信公众号发布5条。", False),  # channels overlap
