@@ -275,11 +275,19 @@ def _safe_name(name: str, kind: str) -> str:
     return f"{stem[:150]}.{ext}"
 
 
+def check_upload(upload) -> str:
+    """Validate an uploaded attachment (size, type by content) before anything is saved; returns the kind."""
+    data = _read_upload(upload)
+    upload.seek(0)
+    return _checked_kind(upload.name, data)
+
+
 @transaction.atomic
 def add_attachment(item: Item, upload, user, request=None) -> Attachment:
     _require(user, "catalog.edit", item.agency)
     if item.state not in EDITABLE_STATES:
         raise ValidationError("只有拟稿状态的信息可以添加附件。")
+    upload.seek(0)
     data = _read_upload(upload)
     kind = _checked_kind(upload.name, data)
     name = _safe_name(upload.name, kind)

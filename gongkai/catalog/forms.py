@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from django import forms
+
+from .models import Category, Item
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class ItemForm(forms.ModelForm):
+    attachments = MultipleFileField(
+        label="附件", required=False,
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.png,.jpg,.jpeg,.gif"}),
+        help_text="PDF、Word（DOCX）、Excel（XLSX）或图片；上传后自动进行隐私检查。",
+    )
+
+    class Meta:
+        model = Item
+        fields = ["title", "document_number", "issuer", "date_made", "date_changed", "category", "topic", "summary",
+                  "body", "validity", "validity_date", "doc_kind", "issued_on"]
+        widgets = {
+            "date_made": DateInput(), "date_changed": DateInput(), "validity_date": DateInput(),
+            "issued_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 3}),
+            "body": forms.Textarea(attrs={"rows": 10}),
+        }
+        help_texts = {"issuer": "留空则为本机关名称。", "body": "可使用简单的 HTML（段落、表格、链接），保存时自动清洗。"}
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(agency=agency).order_by("position", "id")
+        self.fields["issuer"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("validity") and data["validity"] != Item.Validity.VALID and not data.get("validity_date"):
+            self.add_error("validity_date", "废止或失效的信息请填写废止或失效日期。")
+        made, changed = data.get("date_made"), data.get("date_changed")
+        if made and changed and changed < made:
+            self.add_error("date_changed", "变更日期不能早于成文日期。")
+        return data
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(label="关键词", required=False)
+    state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部")] + list(Item.State.choices))
+    category = forms.ModelChoiceField(label="分类", required=False, queryset=Category.objects.none(),
+                                      empty_label="全部")
+    year = forms.IntegerField(label="成文年份", required=False, min_value=1990, max_value=2100)
+    doc_kind = forms.ChoiceField(label="文件类型", required=False, choices=[("", "全部")] + list(Item.DocKind.choices))
+    overdue = forms.BooleanField(label="仅显示逾期（第二十六条）", required=False)
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(agency=agency).order_by("position", "id")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="目录文件（CSV 或 XLSX）")
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["name", "parent", "position", "art20_item"]
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+        qs = Category.objects.filter(agency=agency).order_by("position", "id")
+        if self.instance.pk:
+            qs = qs.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = qs
+        self.fields["art20_item"].widget = forms.Select(
+            choices=[("", "—")] + [(i, f"第二十条第（{'一二三四五六七八九十'[i - 1] if i <= 10 else '十' + '一二三四五'[i - 11]}）项")
+                                   for i in range(1, 16)])
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        qs = Category.objects.filter(agency=self.agency, name=name)
+        if self.instance.pk:
+            qs = qs.exclude(pk=self.instance.pk)
+        if qs.exists():
+            raise forms.ValidationError("已有同名分类。")
+        return name
+
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        node, seen = parent, set()
+        while node is not None and node.pk not in seen:
+            if self.instance.pk and node.pk == self.instance.pk:
+                raise forms.ValidationError("上级分类不能是本分类或其下级分类。")
+            seen.add(node.pk)
+            node = node.parent
+        return parent
+
+    def clean_art20_item(self):
+        v = self.cleaned_data.get("art20_item")
+        if v is not None and not 1 <= v <= 15:
+            raise forms.ValidationError("应为 1 到 15。")
+        return v

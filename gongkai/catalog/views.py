@@ -1,0 +1,359 @@
+"""Staff pages of the catalogue (/staff/catalog/…). Rules live in services.py; views only wire forms."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from gongkai.agencies.models import AuditEntry
+from gongkai.agencies.permissions import agency_required, can
+
+from . import importer, services
+from .forms import CategoryForm, FilterForm, ImportForm, ItemForm
+from .models import Attachment, CatalogSettings, Category, Item, PrivacyHit, SweepReport
+
+
+def _msg(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+def _ctx(request, agency, **extra) -> dict:
+    return {
+        "agency": agency,
+        "can_edit": can(request.user, "catalog.edit", agency),
+        "can_publish": can(request.user, "catalog.publish", agency),
+        **extra,
+    }
+
+
+def _item(agency, pk) -> Item:
+    return get_object_or_404(Item.objects.select_related("category", "agency"), pk=pk, agency=agency)
+
+
+@agency_required("catalog.view")
+def index(request):
+    agencies = request.agencies.order_by("name")
+    if agencies.count() == 1:
+        return redirect("catalog:list", agency=agencies.first().slug)
+    return render(request, "catalog/index.html", {"agencies": agencies})
+
+
+def _filtered(request, agency):
+    form = FilterForm(request.GET or None, agency=agency)
+    qs = Item.objects.filter(agency=agency).select_related("category")
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["q"]:
+            qs = qs.filter(Q(title__icontains=d["q"]) | Q(index_number__icontains=d["q"])
+                           | Q(document_number__icontains=d["q"]))
+        if d["state"]:
+            qs = qs.filter(state=d["state"])
+        if d["category"]:
+            qs = qs.filter(category=d["category"])
+        if d["year"]:
+            qs = qs.filter(date_made__year=d["year"])
+        if d["doc_kind"]:
+            qs = qs.filter(doc_kind=d["doc_kind"])
+        if d["overdue"]:
+            today = timezone.localdate()
+            qs = qs.filter(Q(~Q(state__in=[Item.State.PUBLISHED, Item.State.WITHDRAWN]), due_on__lt=today)
+                           | Q(state=Item.State.PUBLISHED, date_published__gt=F("due_on")))
+    return form, qs
+
+
+@agency_required("catalog.view")
+def item_list(request, agency):
+    form, qs = _filtered(request, agency)
+    page = Paginator(qs.order_by("-date_made", "-id"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "catalog/list.html", _ctx(request, agency, form=form, page=page, query=query.urlencode(),
+                                                      total=qs.count()))
+
+
+def _save_attachments(item, files, user, request):
+    for f in files:
+        services.add_attachment(item, f, user, request=request)
+
+
+@agency_required("catalog.edit")
+def item_new(request, agency):
+    services.seed_categories(agency)
+    form = ItemForm(request.POST or None, request.FILES or None, agency=agency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            files = form.cleaned_data["attachments"]
+            for f in files:
+                services.check_upload(f)
+            with transaction.atomic():
+                item = form.save(commit=False)
+                item.agency = agency
+                services.save_item(item, request.user, request=request)
+                _save_attachments(item, files, request.user, request)
+        except ValidationError as exc:
+            form.add_error(None, _msg(exc))
+        else:
+            messages.success(request, f"已保存，索引号 {item.index_number}。")
+            return redirect("catalog:detail", agency=agency.slug, pk=item.pk)
+    return render(request, "catalog/form.html", _ctx(request, agency, form=form, item=None))
+
+
+@agency_required("catalog.edit")
+def item_edit(request, agency, pk):
+    item = _item(agency, pk)
+    if item.state not in services.EDITABLE_STATES:
+        messages.error(request, "只有拟稿状态的信息可以修改。")
+        return redirect("catalog:detail", agency=agency.slug, pk=item.pk)
+    form = ItemForm(request.POST or None, request.FILES or None, instance=item, agency=agency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            files = form.cleaned_data["attachments"]
+            for f in files:
+                services.check_upload(f)
+            with transaction.atomic():
+                item = form.save(commit=False)
+                services.save_item(item, request.user, request=request)
+                _save_attachments(item, files, request.user, request)
+        except ValidationError as exc:
+            form.add_error(None, _msg(exc))
+        else:
+            messages.success(request, "已保存。")
+            return redirect("catalog:detail", agency=agency.slug, pk=item.pk)
+    return render(request, "catalog/form.html", _ctx(request, agency, form=form, item=item))
+
+
+@agency_required("catalog.view")
+def item_detail(request, agency, pk):
+    item = _item(agency, pk)
+    history = AuditEntry.objects.filter(target_type="catalog.item", target_id=str(item.pk),
+                                        action__startswith="catalog.").order_by("seq")
+    hits = item.privacy_hits.select_related("attachment", "resolved_by").order_by("status", "id")
+    return render(request, "catalog/detail.html", _ctx(
+        request, agency, item=item, attachments=item.attachments.all(), hits=hits,
+        open_hits=[h for h in hits if h.status == PrivacyHit.Status.OPEN],
+        transitions=services.available_transitions(item, request.user),
+        days_left=services.working_days_left(item), history=history,
+        review_levels=CatalogSettings.for_agency(agency).review_levels,
+    ))
+
+
+@require_POST
+@agency_required("catalog.view")
+def item_transition(request, agency, pk):
+    item = _item(agency, pk)
+    name = request.POST.get("action", "")
+    try:
+        item = services.transition(item, name, request.user, reason=request.POST.get("reason", ""),
+                                   secrecy_confirmed=request.POST.get("secrecy_confirmed") == "1", request=request)
+    except ValidationError as exc:
+        messages.error(request, _msg(exc))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or "您没有此项操作权限。")
+    else:
+        label = services.TRANSITIONS[name].label
+        messages.success(request, f"已{label}，当前状态：{item.get_state_display()}。")
+    return redirect("catalog:detail", agency=agency.slug, pk=item.pk)
+
+
+@require_POST
+@agency_required("catalog.publish")
+def hit_clear(request, agency, pk, hit):
+    h = get_object_or_404(PrivacyHit.objects.select_related("item", "item__agency"), pk=hit, item__pk=pk,
+                          item__agency=agency)
+    try:
+        services.clear_hit(h, request.user, request.POST.get("reason", ""), request=request)
+    except ValidationError as exc:
+        messages.error(request, _msg(exc))
+    else:
+        messages.success(request, f"已确认 {h.masked} 可以公开。")
+    return redirect(request.POST.get("next") or reverse("catalog:detail", args=[agency.slug, pk]))
+
+
+@require_POST
+@agency_required("catalog.publish")
+def hit_redact(request, agency, pk, hit):
+    h = get_object_or_404(PrivacyHit.objects.select_related("item", "item__agency", "attachment"), pk=hit,
+                          item__pk=pk, item__agency=agency)
+    try:
+        services.redact_hit(h, request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, _msg(exc))
+    else:
+        messages.success(request, f"已脱敏：{h.masked}（{h.location}）。")
+    return redirect(request.POST.get("next") or reverse("catalog:detail", args=[agency.slug, pk]))
+
+
+@agency_required("catalog.view")
+def attachment_download(request, agency, pk, att):
+    a = get_object_or_404(Attachment, pk=att, item__pk=pk, item__agency=agency)
+    return FileResponse(a.file.open("rb"), as_attachment=True, filename=a.name)
+
+
+@require_POST
+@agency_required("catalog.publish")
+def attachment_replace(request, agency, pk, att):
+    a = get_object_or_404(Attachment.objects.select_related("item", "item__agency"), pk=att, item__pk=pk,
+                          item__agency=agency)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择脱敏后的替换文件。")
+    else:
+        try:
+            services.replace_attachment(a, upload, request.user, request=request)
+        except ValidationError as exc:
+            messages.error(request, _msg(exc))
+        else:
+            messages.success(request, f"已替换附件：{a.name}，并重新进行了隐私检查。")
+    return redirect("catalog:detail", agency=agency.slug, pk=pk)
+
+
+@require_POST
+@agency_required("catalog.edit")
+def attachment_delete(request, agency, pk, att):
+    a = get_object_or_404(Attachment.objects.select_related("item", "item__agency"), pk=att, item__pk=pk,
+                          item__agency=agency)
+    try:
+        services.remove_attachment(a, request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, _msg(exc))
+    else:
+        messages.success(request, "已删除附件。")
+    return redirect("catalog:detail", agency=agency.slug, pk=pk)
+
+
+@agency_required("catalog.view")
+def review_queue(request, agency):
+    S = Item.State
+    qs = Item.objects.filter(agency=agency, state__in=[S.REVIEW1, S.REVIEW2, S.SECRECY]).select_related("category")
+    drafts_due = Item.objects.filter(agency=agency, state=S.DRAFT, due_on__lt=timezone.localdate())
+    return render(request, "catalog/review.html", _ctx(request, agency, items=qs.order_by("due_on", "id"),
+                                                        drafts_due=drafts_due.order_by("due_on")))
+
+
+@agency_required("catalog.view")
+def privacy_hits(request, agency):
+    hits = (PrivacyHit.objects.filter(item__agency=agency, status=PrivacyHit.Status.OPEN)
+            .select_related("item", "attachment").order_by("item__state", "item_id", "id"))
+    page = Paginator(hits, 100).get_page(request.GET.get("page"))
+    return render(request, "catalog/privacy.html", _ctx(request, agency, page=page))
+
+
+@agency_required("catalog.publish")
+def import_view(request, agency):
+    services.seed_categories(agency)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    file_error = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = importer.import_catalog(agency, upload.file, upload.name, request.user, request=request)
+        except importer.ImportFileError as exc:
+            file_error = str(exc)
+    return render(request, "catalog/import.html", _ctx(request, agency, form=form, result=result,
+                                                        file_error=file_error, headers=importer.export_header()[:-1],
+                                                        required=[importer.HEADERS[f] for f in importer.REQUIRED]))
+
+
+@agency_required("catalog.view")
+def import_template(request, agency):
+    resp = HttpResponse(importer.template_csv(), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = "attachment; filename*=UTF-8''catalog-template.csv"
+    return resp
+
+
+@agency_required("catalog.view")
+def export(request, agency, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("仅支持导出 CSV 或 XLSX。")
+    _, qs = _filtered(request, agency)
+    qs = qs.order_by("date_made", "id")
+    stamp = date.today().strftime("%Y%m%d")
+    if fmt == "xlsx":
+        resp = HttpResponse(importer.xlsx_bytes(qs),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        resp = StreamingHttpResponse(importer.csv_lines(qs), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''catalog-{agency.slug}-{stamp}.{fmt}"
+    return resp
+
+
+@agency_required("catalog.view")
+def sweeps(request, agency):
+    if request.method == "POST":
+        if not can(request.user, "catalog.publish", agency):
+            raise PermissionDenied("您在该机关没有此项操作权限。")
+        report = services.sweep(agency, user=request.user)
+        messages.success(request, f"巡检完成：检查 {report.items_scanned} 条，未处理问题 {report.hits_found} 处。")
+        return redirect("catalog:sweep", agency=agency.slug, pk=report.pk)
+    reports = SweepReport.objects.filter(Q(agency=agency) | Q(agency__isnull=True))[:50]
+    return render(request, "catalog/sweeps.html", _ctx(request, agency, reports=reports))
+
+
+@agency_required("catalog.view")
+def sweep_detail(request, agency, pk):
+    report = get_object_or_404(SweepReport.objects.filter(Q(agency=agency) | Q(agency__isnull=True)), pk=pk)
+    hits = (PrivacyHit.objects.filter(item__agency=agency, item__state=Item.State.PUBLISHED)
+            .filter(Q(status=PrivacyHit.Status.OPEN) | Q(sweep=report))
+            .select_related("item", "attachment").order_by("item_id", "id"))
+    return render(request, "catalog/sweep.html", _ctx(request, agency, report=report, hits=hits))
+
+
+@agency_required("catalog.view")
+def categories(request, agency):
+    services.seed_categories(agency)
+    editing = None
+    if request.GET.get("edit"):
+        editing = get_object_or_404(Category, pk=request.GET["edit"], agency=agency)
+    form = CategoryForm(request.POST or None, instance=editing, agency=agency)
+    settings_obj = CatalogSettings.for_agency(agency)
+    if request.method == "POST":
+        if not can(request.user, "catalog.publish", agency):
+            raise PermissionDenied("您在该机关没有此项操作权限。")
+        if "review_levels" in request.POST:
+            try:
+                levels = int(request.POST["review_levels"])
+            except ValueError:
+                levels = 0
+            if levels in (1, 2):
+                settings_obj.review_levels = levels
+                settings_obj.save()
+                services.audit.record(actor=request.user, action="catalog.settings", agency=agency,
+                                      summary=f"设置主动公开审核级数：{levels} 级", request=request)
+                messages.success(request, "已保存审核设置。")
+            else:
+                messages.error(request, "审核级数应为 1 或 2。")
+            return redirect("catalog:categories", agency=agency.slug)
+        if "delete" in request.POST:
+            cat = get_object_or_404(Category, pk=request.POST["delete"], agency=agency)
+            if cat.items.exists() or cat.children.exists():
+                messages.error(request, f"分类“{cat.name}”下还有信息或下级分类，不能删除。")
+            else:
+                cat.delete()
+                services.audit.record(actor=request.user, action="catalog.category_delete", agency=agency,
+                                      summary=f"删除目录分类：{cat.name}", request=request)
+                messages.success(request, f"已删除分类“{cat.name}”。")
+            return redirect("catalog:categories", agency=agency.slug)
+        if form.is_valid():
+            cat = form.save(commit=False)
+            cat.agency = agency
+            cat.save()
+            services.audit.record(actor=request.user, action="catalog.category_save", agency=agency, target=cat,
+                                  summary=f"{'修改' if editing else '新增'}目录分类：{cat.name}", request=request)
+            messages.success(request, f"已保存分类“{cat.name}”。")
+            return redirect("catalog:categories", agency=agency.slug)
+    counts = dict(Item.objects.filter(agency=agency).values_list("category").annotate(
+        n=Count("id")).values_list("category", "n"))
+    tree = [(c, depth, counts.get(c.pk, 0)) for c, depth in services.category_tree(agency)]
+    return render(request, "catalog/categories.html", _ctx(request, agency, tree=tree, form=form, editing=editing,
+                                                            settings=settings_obj))
+
