@@ -1,0 +1,727 @@
+"""Workflow logic shared by views, tasks and the demo: intake, transitions, deadlines, signals, table 三.
+
+Every change goes through ``create_application`` or ``transition``: permission check
+(agencies.permissions.can), the statutory guard, an Event for the timeline and an audit entry, all in
+one transaction — a refused step changes nothing (WorkflowError carries the Chinese reason).
+"""
+from __future__ import annotations
+
+import difflib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from gongkai.agencies import audit
+from gongkai.agencies.permissions import can, visible_agencies
+from gongkai.law import fees as law_fees
+from gongkai.law.calendar import DueDate, WorkCalendar, add_working_days, format_date
+from gongkai.law.outcomes import DISCLOSED, OUTCOMES
+from gongkai.law.periods import (
+    CHANNELS,
+    CONSULTATION_DAYS,
+    EXTENSION_MAX_DAYS,
+    PAUSE_KINDS,
+    Derivation,
+    Pause,
+    answer_due,
+    consultation_due,
+    fee_payment_due,
+    receipt_date,
+    supplement_notice_due,
+)
+from gongkai.report.layouts import APPLICANT_PARTS, LAYOUT_2021_COLLAPSED_OTHER_ROWS, LAYOUTS, layout_for_year
+from gongkai.report.model import Report
+
+from . import identity
+from .models import Application, Consultation, Event, Item
+from .workflow import OPEN_STATES, TRANSITIONS, WAITING_APPLICANT, WAITING_THIRD_PARTY, state_label
+
+# Outcomes reached only through their own transitions, which check the deadline first.
+WITHDRAWN_OUTCOMES = ("other_no_supplement", "other_unpaid_fee")
+DUPLICATE_WINDOW_DAYS = 180
+DUPLICATE_RATIO = 0.8
+# Art. 35 signal: more than this many applications by one applicant to the agency in 30 days.
+# Matches the free allowance of 国办函〔2020〕109号 (10 per month), beyond which fees may apply.
+EXCESSIVE_PER_30_DAYS = 10
+
+
+class WorkflowError(Exception):
+    """A refused step; ``message`` is shown to the user as is (Chinese)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def calendar() -> WorkCalendar:
+    """The database calendar (gongkai.workdays); the package calendar until that app is installed."""
+    try:
+        from gongkai.workdays.services import current_calendar
+    except ImportError:  # pragma: no cover - only before gongkai.workdays exists
+        return _package_calendar()
+    return current_calendar()
+
+
+_PKG_CAL: WorkCalendar | None = None
+
+
+def _package_calendar() -> WorkCalendar:
+    global _PKG_CAL
+    if _PKG_CAL is None:
+        _PKG_CAL = WorkCalendar.from_chinese_calendar()
+    return _PKG_CAL
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+# -- intake ------------------------------------------------------------------------------------------
+
+@dataclass
+class ApplicantData:
+    applicant_type: str
+    applicant_name: str
+    id_type: str
+    id_number: str
+    title: str
+    description: str
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    document_number: str = ""
+    form_wanted: str = "paper"
+
+
+def _new_tracking_code() -> str:
+    # No 0/O/1/I: read out over the phone.
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    while True:
+        code = "".join(secrets.choice(alphabet) for _ in range(12))
+        if not Application.objects.filter(tracking_code=code).exists():
+            return code
+
+
+def _assign_number(app: Application) -> None:
+    """Registration number 依申请〔year〕N, serial per agency and year of receipt."""
+    year = app.received_on.year
+    prefix = f"依申〔{year}〕"
+    n = Application.objects.filter(agency=app.agency, number__startswith=prefix).count() + 1
+    while Application.objects.filter(agency=app.agency, number=f"{prefix}{n}号").exists():
+        n += 1
+    app.number = f"{prefix}{n}号"
+
+
+def _fill_applicant(app: Application, data: ApplicantData) -> None:
+    if data.applicant_type not in APPLICANT_PARTS:
+        raise WorkflowError("请选择申请人类型。")
+    if data.applicant_type == "natural_person" and data.id_type == "uscc":
+        raise WorkflowError("自然人申请请填写居民身份证或其他身份证件号码。")
+    if data.applicant_type != "natural_person" and data.id_type == "ric":
+        raise WorkflowError("法人或其他组织申请请填写统一社会信用代码或其他登记证件号码。")
+    if not data.applicant_name.strip():
+        raise WorkflowError("请填写申请人姓名或名称（第二十九条）。")
+    if not (data.phone.strip() or data.email.strip() or data.address.strip()):
+        raise WorkflowError("请至少填写一种联系方式（第二十九条）。")
+    if not data.title.strip() or not data.description.strip():
+        raise WorkflowError("请填写所需政府信息的名称和内容描述（第二十九条）。")
+    try:
+        number = identity.normalize(data.id_type, data.id_number)
+    except ValidationError as exc:
+        raise WorkflowError(exc.messages[0]) from None
+    app.applicant_type = data.applicant_type
+    app.applicant_name = data.applicant_name.strip()
+    app.id_type = data.id_type
+    app.id_encrypted = identity.encrypt(number)
+    app.id_masked = identity.mask(number)
+    app.applicant_key = identity.applicant_key(data.id_type, number)
+    app.phone, app.email, app.address = data.phone.strip(), data.email.strip(), data.address.strip()
+    app.title, app.description = data.title.strip(), data.description.strip()
+    app.document_number = data.document_number.strip()
+    app.form_wanted = data.form_wanted or "paper"
+
+
+def submit_online(agency, data: ApplicantData, *, request=None) -> Application:
+    """The public online form: the application waits for registration; it is received only when both
+    sides have confirmed (Art. 31), which the registrar records."""
+    app = Application(agency=agency, channel="online", state="submitted", submitted_on=today())
+    _fill_applicant(app, data)
+    app.tracking_code = _new_tracking_code()
+    with transaction.atomic():
+        app.save()
+        Event.objects.create(application=app, transition="submit", label="网上提交申请", to_state="submitted",
+                             on=app.submitted_on)
+        audit.record(actor=None, action="application.submit", agency=agency, target=app,
+                     summary=f"网上提交政府信息公开申请：{app.title}", request=request)
+    return app
+
+
+def register_application(agency, data: ApplicantData, *, channel: str, actor, submitted_on: date | None = None,
+                         signed_for_on: date | None = None, confirmed_on: date | None = None,
+                         request=None) -> Application:
+    """Staff registration of an in-person, post, e-mail, fax or oral application (Art. 29, 31)."""
+    if not can(actor, "application.register", agency):
+        raise WorkflowError("您没有在本机关登记申请的权限。")
+    if channel not in CHANNELS or channel == "online":
+        raise WorkflowError("请选择申请方式（网上申请由申请人在门户提交后登记）。")
+    try:
+        received = receipt_date(channel, submitted=submitted_on, signed_for=signed_for_on, confirmed=confirmed_on)
+    except ValueError as exc:
+        raise WorkflowError(str(exc)) from None
+    if received > today():
+        raise WorkflowError("收到申请日期不能晚于今天。")
+    app = Application(agency=agency, channel=channel, state="registered", submitted_on=submitted_on,
+                      signed_for_on=signed_for_on, confirmed_on=confirmed_on, received_on=received)
+    _fill_applicant(app, data)
+    app.tracking_code = _new_tracking_code()
+    with transaction.atomic():
+        _assign_number(app)
+        recompute_due(app, save=False)
+        app.save()
+        Event.objects.create(application=app, transition="register", label=f"登记（{CHANNELS[channel]}）",
+                             to_state="registered", on=received, actor=actor,
+                             note=f"收到申请日期：{format_date(received)}（第三十一条）")
+        audit.record(actor=actor, action="application.register", agency=agency, target=app,
+                     summary=f"登记政府信息公开申请{app.number}", data={"channel": channel,
+                     "received_on": received.isoformat()}, request=request)
+    return app
+
+
+# -- transitions -----------------------------------------------------------------------------------
+
+def _parse_date(value, what: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        raise WorkflowError(f"{what}不是有效日期。") from None
+
+
+def _answer_start(app: Application) -> date:
+    return app.supplement_received_on or app.received_on
+
+
+def _open_consultation(app: Application) -> Consultation | None:
+    return app.consultations.filter(answered_on__isnull=True).first()
+
+
+def _do_register(app, on, p, cal, actor):
+    # Online (Art. 31): received on the day both sides confirm; the registrar records it.
+    confirmed = on
+    if app.submitted_on and confirmed < app.submitted_on:
+        raise WorkflowError("确认日期不能早于网上提交日期。")
+    app.confirmed_on = confirmed
+    app.received_on = receipt_date("online", confirmed=confirmed)
+    _assign_number(app)
+    return f"收到申请日期：{format_date(app.received_on)}（双方确认之日，第三十一条）"
+
+
+def _do_start(app, on, p, cal, actor):
+    if app.handler_id is None:
+        app.handler = actor
+    return ""
+
+
+def _do_request_supplement(app, on, p, cal, actor):
+    if app.supplement_requested_on:
+        raise WorkflowError("补正只能告知一次（第三十条）。")
+    if app.consultations.exists():
+        raise WorkflowError("已征求意见的申请不能再告知补正。")
+    limit = supplement_notice_due(cal, app.received_on)
+    if on > limit.date:
+        raise WorkflowError(f"告知补正应在收到申请之日起7个工作日内（第三十条），即{format_date(limit.date)}前；"
+                            f"已逾期，不能再告知补正。")
+    what = (p.get("note") or "").strip()
+    if not what:
+        raise WorkflowError("请写明需要补正的事项（第三十条）。")
+    deadline = _parse_date(p.get("deadline"), "补正期限") if p.get("deadline") else \
+        add_working_days(cal, on, 15).date
+    if deadline <= on:
+        raise WorkflowError("补正期限应晚于告知日期（合理期限，第三十条）。")
+    app.supplement_requested_on = on
+    app.supplement_deadline = deadline
+    return f"补正事项：{what}；补正期限：{format_date(deadline)}"
+
+
+def _do_receive_supplement(app, on, p, cal, actor):
+    app.supplement_received_on = on
+    late = on > app.supplement_deadline
+    return "答复期限自收到补正之日起重新计算（第三十条）" + ("；逾期补正，经认定有正当理由" if late else "")
+
+
+def _do_withdraw_no_supplement(app, on, p, cal, actor):
+    if on <= app.supplement_deadline:
+        raise WorkflowError(f"补正期限（{format_date(app.supplement_deadline)}）尚未届满，不能视为放弃申请（第三十条）。")
+    app.outcome = "other_no_supplement"
+    app.outcome_note = (p.get("note") or "").strip()
+    app.decided_on = on
+    return f"补正期限{format_date(app.supplement_deadline)}届满未补正，视为放弃申请（第三十条）"
+
+
+def _consult(kind):
+    def do(app, on, p, cal, actor):
+        party = (p.get("party") or "").strip()
+        if not party:
+            raise WorkflowError("请填写征求意见的对象。")
+        if on < _answer_start(app):
+            raise WorkflowError("征求意见日期不能早于答复期限起算日。")
+        if app.due_on and on > app.due_on:
+            raise WorkflowError(f"答复期限已于{format_date(app.due_on)}届满，不能再征求意见。")
+        Consultation.objects.create(application=app, kind=kind, party=party, sent_on=on,
+                                    note=(p.get("note") or "").strip())
+        due = consultation_due(cal, on)
+        what, article = PAUSE_KINDS[kind]
+        return (f"{what}（{article}）：{party}；应于{format_date(due.date)}前答复（{CONSULTATION_DAYS}个工作日），"
+                "其间不计入答复期限（第三十三条第三款）")
+    return do
+
+
+def _do_receive_opinion(app, on, p, cal, actor):
+    c = _open_consultation(app)
+    if c is None:
+        raise WorkflowError("没有未结束的征求意见。")
+    if on < c.sent_on:
+        raise WorkflowError("收到意见日期不能早于征求意见日期。")
+    c.answered_on = on
+    c.objection = bool(p.get("objection"))
+    c.note = "\n".join(x for x in (c.note, (p.get("note") or "").strip()) if x)
+    c.save()
+    due = consultation_due(cal, c.sent_on).date
+    if on > due:
+        silence = "第三方逾期未提出意见，由本机关依法决定（第三十二条）" if c.kind == "third_party" else \
+            "被征求意见机关逾期未提出意见，视为同意公开（第三十四条）"
+        return f"{silence}；不计入答复期限的时间至{format_date(due)}为止"
+    return f"收到{c.party}的意见" + ("，对公开提出异议" if c.objection else "")
+
+
+def _do_extend(app, on, p, cal, actor):
+    if app.extension_days:
+        raise WorkflowError("延期答复只能一次（第三十三条第二款）。")
+    try:
+        days = int(p.get("days") or EXTENSION_MAX_DAYS)
+    except (TypeError, ValueError):
+        raise WorkflowError("延长天数必须是整数。") from None
+    if not 1 <= days <= EXTENSION_MAX_DAYS:
+        raise WorkflowError(f"延长答复期限最长不得超过{EXTENSION_MAX_DAYS}个工作日（第三十三条第二款）。")
+    if app.due_on and on > app.due_on:
+        raise WorkflowError(f"答复期限已于{format_date(app.due_on)}届满，不能再延期。")
+    reason = (p.get("note") or "").strip()
+    if not reason:
+        raise WorkflowError("请填写延期理由。")
+    app.extension_days = days
+    app.extended_on = on
+    return f"延长{days}个工作日，理由：{reason}"
+
+
+def fee_for(app: Application, scheme: str, pages: int | None = None) -> law_fees.Fee:
+    """The 109号 fee of this application: 按件 counts the applicant's applications to the whole agency in
+    the calendar month of receipt; 按量 counts pages."""
+    if scheme == "per_application":
+        return law_fees.per_application_fee(nth_in_month(app))
+    if scheme == "per_page":
+        return law_fees.per_page_fee(pages)
+    raise ValueError("请选择收费方式（按件计收或按量计收）")
+
+
+def nth_in_month(app: Application) -> int:
+    """Position of this application among the applicant's applications to the agency in its month."""
+    first = app.received_on.replace(day=1)
+    earlier = Application.objects.filter(
+        agency=app.agency, applicant_key=app.applicant_key, received_on__gte=first,
+    ).filter(Q(received_on__lt=app.received_on) | Q(received_on=app.received_on, pk__lte=app.pk))
+    return earlier.count()
+
+
+def _do_send_fee_notice(app, on, p, cal, actor):
+    scheme = p.get("scheme") or ""
+    pages = p.get("pages")
+    try:
+        fee = fee_for(app, scheme, int(pages) if pages not in (None, "") else None)
+    except (TypeError, ValueError) as exc:
+        raise WorkflowError(str(exc) if str(exc) else "页数必须是正整数。") from None
+    if fee.amount <= 0:
+        raise WorkflowError("按《政府信息公开信息处理费管理办法》计算不收费，无需发出收费通知。")
+    if app.due_on and on > app.due_on:
+        raise WorkflowError(f"收费通知应在答复期限内发出；答复期限已于{format_date(app.due_on)}届满。")
+    received = _parse_date(p.get("received_on"), "申请人收到通知日期") if p.get("received_on") else on
+    if received < on:
+        raise WorkflowError("申请人收到通知的日期不能早于发出日期。")
+    app.fee_scheme, app.fee_amount = scheme, fee.amount
+    app.fee_basis = {"steps": fee.steps, "basis": fee.basis, "pages": pages}
+    app.fee_notice_received_on = received
+    due = fee_payment_due(cal, received)
+    return f"{law_fees.SCHEMES[scheme]}{fee.amount}元；应于{format_date(due.date)}前缴纳"
+
+
+def _do_fee_paid(app, on, p, cal, actor):
+    due = fee_payment_due(cal, app.fee_notice_received_on).date
+    if on < app.fee_notice_received_on:
+        raise WorkflowError("缴费日期不能早于收到收费通知的日期。")
+    if on > due:
+        raise WorkflowError(f"缴费期限已于{format_date(due)}届满，应视为放弃申请。")
+    app.fee_paid_on = on
+    return f"已缴纳信息处理费{app.fee_amount}元"
+
+
+def _do_withdraw_unpaid_fee(app, on, p, cal, actor):
+    due = fee_payment_due(cal, app.fee_notice_received_on).date
+    if on <= due:
+        raise WorkflowError(f"缴费期限（{format_date(due)}）尚未届满，不能视为放弃申请。")
+    app.outcome = "other_unpaid_fee"
+    app.outcome_note = (p.get("note") or "").strip()
+    app.decided_on = on
+    return f"缴费期限{format_date(due)}届满未缴费，视为放弃申请"
+
+
+def check_decision(outcome: str, handlings: list[str]) -> None:
+    """One outcome per application; items each record their own handling (Art. 37: separable → partial)."""
+    if outcome not in OUTCOMES:
+        raise WorkflowError("请选择办理结果。")
+    if outcome in WITHDRAWN_OUTCOMES:
+        raise WorkflowError("“视为放弃申请”须在补正或缴费期限届满后通过相应操作办理。")
+    for h in handlings:
+        if h not in OUTCOMES or h in WITHDRAWN_OUTCOMES:
+            raise WorkflowError("事项的处理情况无效。")
+    if not handlings:
+        return
+    disclosed = [h for h in handlings if h in DISCLOSED]
+    mixed = disclosed and len(disclosed) < len(handlings)
+    if mixed or "partially_granted" in handlings:
+        if outcome != "partially_granted":
+            raise WorkflowError("部分事项公开、部分不公开的，只计为“部分公开”（第三十七条）。")
+    elif disclosed:
+        if outcome != "granted":
+            raise WorkflowError("各事项均予以公开的，办理结果应为“予以公开”。")
+    elif outcome not in handlings:
+        raise WorkflowError("办理结果应为各事项处理情况之一。")
+
+
+def _do_decide(app, on, p, cal, actor):
+    outcome = p.get("outcome") or ""
+    items = [(d.strip(), h) for d, h in p.get("items", []) if d.strip()]
+    check_decision(outcome, [h for _, h in items])
+    if outcome == "unavailable_still_unclear" and not app.supplement_received_on:
+        raise WorkflowError("“补正后申请内容仍不明确”只适用于已告知补正并收到补正的申请（第三十条）。")
+    note = (p.get("note") or "").strip()
+    if outcome in ("partially_granted", "other_misc", "unavailable_not_held") and not note and not items:
+        raise WorkflowError("请说明理由（部分公开的，说明不予公开部分的理由，第三十七条）。")
+    if app.consultations.filter(answered_on__isnull=True).exists():
+        raise WorkflowError("尚有征求意见未结束。")
+    app.outcome, app.outcome_note, app.decided_on = outcome, note, on
+    app.items.all().delete()
+    Item.objects.bulk_create([Item(application=app, position=i, description=d, handling=h)
+                              for i, (d, h) in enumerate(items, 1)])
+    return f"办理结果：{OUTCOMES[outcome].label}（{OUTCOMES[outcome].citation or '无条文'}）"
+
+
+def _do_approve(app, on, p, cal, actor):
+    app.approved_on = on
+    return f"同意按“{OUTCOMES[app.outcome].label}”答复"
+
+
+def _do_send_back(app, on, p, cal, actor):
+    reason = (p.get("note") or "").strip()
+    if not reason:
+        raise WorkflowError("请填写退回理由。")
+    app.outcome, app.outcome_note, app.decided_on = "", "", None
+    return f"退回理由：{reason}"
+
+
+def _do_issue_reply(app, on, p, cal, actor):
+    from .letters import issue_letter
+
+    letter = issue_letter(app, "reply", actor=actor, on=on)
+    app.replied_on = on
+    return f"出具{letter.title}（第{letter.version}版）"
+
+
+def _do_deliver(app, on, p, cal, actor):
+    from .models import DELIVERY_METHODS
+
+    method = p.get("method") or ""
+    if method not in dict(DELIVERY_METHODS):
+        raise WorkflowError("请选择送达方式。")
+    app.delivered_on, app.delivery_method = on, method
+    return f"送达方式：{dict(DELIVERY_METHODS)[method]}"
+
+
+def _do_close(app, on, p, cal, actor):
+    app.closed_on = on
+    return "办结归档（第四十五条）"
+
+
+HANDLERS = {
+    "register": _do_register, "start": _do_start, "request_supplement": _do_request_supplement,
+    "receive_supplement": _do_receive_supplement, "withdraw_no_supplement": _do_withdraw_no_supplement,
+    "consult_third_party": _consult("third_party"), "consult_agency": _consult("agency"),
+    "receive_opinion": _do_receive_opinion, "extend": _do_extend, "send_fee_notice": _do_send_fee_notice,
+    "fee_paid": _do_fee_paid, "withdraw_unpaid_fee": _do_withdraw_unpaid_fee, "decide": _do_decide,
+    "approve": _do_approve, "send_back": _do_send_back, "issue_reply": _do_issue_reply,
+    "deliver": _do_deliver, "close": _do_close,
+}
+assert set(HANDLERS) == set(TRANSITIONS), "every transition needs its handler"
+
+
+def transition(app: Application, name: str, *, actor, on: date | str | None = None, request=None,
+               **params) -> Application:
+    """Take transition ``name`` on ``app`` as ``actor`` on date ``on`` (default today).
+
+    Raises WorkflowError (Chinese) and leaves the database unchanged when the step is not allowed.
+    """
+    t = TRANSITIONS.get(name)
+    if t is None:
+        raise WorkflowError("未知的办理操作。")
+    on = today() if on in (None, "") else _parse_date(on, "日期")
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=app.pk)
+        if app.state not in t.sources:
+            raise WorkflowError(f"当前状态为“{state_label(app.state)}”，不能执行“{t.label}”。")
+        if not can(actor, t.action, app.agency):
+            raise WorkflowError(f"您没有“{t.label}”的权限。")
+        if on > today():
+            raise WorkflowError("日期不能晚于今天。")
+        last = app.events.order_by("-on").values_list("on", flat=True).first()
+        if last and on < last:
+            raise WorkflowError(f"日期不能早于上一步办理日期（{format_date(last)}）。")
+        cal = calendar()
+        before = app.state
+        note = HANDLERS[name](app, on, params, cal, actor)
+        app.state = t.target
+        recompute_due(app, cal, save=False)
+        app.save()
+        Event.objects.create(application=app, transition=name, label=t.label, from_state=before,
+                             to_state=t.target, on=on, actor=actor, note=note or "",
+                             data={k: v for k, v in params.items() if isinstance(v, (str, int, bool))})
+        audit.record(actor=actor, action=f"application.{name}", agency=app.agency, target=app,
+                     summary=f"{app.number or app.tracking_code}：{t.label}" + (f"（{note}）" if note else ""),
+                     data={"from": before, "to": t.target, "on": on.isoformat()}, request=request)
+    return app
+
+
+# -- deadlines -------------------------------------------------------------------------------------
+
+def pauses(app: Application, cal: WorkCalendar) -> list[Pause]:
+    """Consultations as excluded periods; a late answer is excluded only up to its 15-day limit."""
+    out = []
+    for c in app.consultations.all():
+        end = None
+        if c.answered_on:
+            end = min(c.answered_on, consultation_due(cal, c.sent_on).date)
+        out.append(Pause(c.kind, c.sent_on, end))
+    return out
+
+
+def derive(app: Application, cal: WorkCalendar | None = None) -> Derivation | None:
+    """The answer deadline (Art. 33) of ``app``, or None while it does not run (not received yet, or
+    waiting for the supplement: the clock restarts on receipt of it, Art. 30)."""
+    if app.received_on is None:
+        return None
+    if app.supplement_requested_on and not app.supplement_received_on:
+        return None
+    cal = cal or calendar()
+    return answer_due(cal, app.received_on, supplement_received=app.supplement_received_on,
+                      pauses=pauses(app, cal) if app.pk else (), extension_days=app.extension_days)
+
+
+def recompute_due(app: Application, cal: WorkCalendar | None = None, *, save: bool = True) -> None:
+    """Store the answer deadline and its derivation. Replied cases keep the deadline they were answered in."""
+    if app.state not in OPEN_STATES and app.replied_on:
+        return
+    d = derive(app, cal) if app.pk or app.received_on else None
+    if d is None:
+        app.due_on, app.due_provisional, app.due_derivation = None, False, {}
+    else:
+        app.due_on, app.due_provisional, app.due_derivation = d.due, d.provisional, d.to_dict()
+    if save:
+        Application.objects.filter(pk=app.pk).update(
+            due_on=app.due_on, due_provisional=app.due_provisional, due_derivation=app.due_derivation)
+
+
+def recompute_open(cal: WorkCalendar | None = None) -> int:
+    """Recompute every open case (after a calendar year is entered, Art. 33). Returns the count changed."""
+    cal = cal or calendar()
+    changed = 0
+    for app in Application.objects.filter(state__in=OPEN_STATES).prefetch_related("consultations"):
+        old = (app.due_on, app.due_provisional, app.due_derivation)
+        recompute_due(app, cal, save=False)
+        if (app.due_on, app.due_provisional, app.due_derivation) != old:
+            Application.objects.filter(pk=app.pk).update(
+                due_on=app.due_on, due_provisional=app.due_provisional, due_derivation=app.due_derivation)
+            changed += 1
+    return changed
+
+
+@dataclass
+class Deadline:
+    label: str
+    due: DueDate
+    article: str
+
+
+def deadlines(app: Application, cal: WorkCalendar | None = None) -> list[Deadline]:
+    """Every running deadline of the case, for the case page."""
+    cal = cal or calendar()
+    out: list[Deadline] = []
+    if app.received_on and app.state in ("registered", "in_progress") and not app.supplement_requested_on:
+        out.append(Deadline("告知补正期限", supplement_notice_due(cal, app.received_on), "第三十条"))
+    if app.state == "supplement_requested" and app.supplement_deadline:
+        out.append(Deadline("申请人补正期限", DueDate(app.supplement_deadline, False), "第三十条"))
+    for c in app.consultations.filter(answered_on__isnull=True):
+        out.append(Deadline(f"{c.party}答复期限", consultation_due(cal, c.sent_on),
+                            PAUSE_KINDS[c.kind][1]))
+    if app.state == "fee_notice" and app.fee_notice_received_on:
+        out.append(Deadline("缴费期限", fee_payment_due(cal, app.fee_notice_received_on), "第四十二条"))
+    return out
+
+
+# -- signals (suggestions only, never decisions) ---------------------------------------------------
+
+def duplicates(app: Application) -> list[tuple[Application, float]]:
+    """Recent applications by the same applicant to the same agency with similar text."""
+    ref = app.received_on or app.submitted_on or today()
+    since = ref - timedelta(days=DUPLICATE_WINDOW_DAYS)
+    text = f"{app.title}\n{app.description}"
+    out = []
+    for other in (Application.objects.filter(agency=app.agency, applicant_key=app.applicant_key)
+                  .exclude(pk=app.pk).filter(Q(received_on__gte=since) | Q(submitted_on__gte=since))):
+        ratio = difflib.SequenceMatcher(None, text, f"{other.title}\n{other.description}").ratio()
+        if ratio >= DUPLICATE_RATIO:
+            out.append((other, round(ratio, 2)))
+    return sorted(out, key=lambda x: -x[1])
+
+
+def volume(app: Application) -> int:
+    """The applicant's applications to the agency in the 30 days up to this one's receipt."""
+    ref = app.received_on or app.submitted_on or today()
+    return Application.objects.filter(
+        agency=app.agency, applicant_key=app.applicant_key,
+        received_on__gt=ref - timedelta(days=30), received_on__lte=ref).count()
+
+
+def suggestions(app: Application) -> list[str]:
+    out = []
+    for other, ratio in duplicates(app):
+        out.append(f"可能是重复申请：与{other.number or other.tracking_code}（{other.title}）内容相似度{ratio:.0%}。"
+                   "如已答复，可考虑按“重复申请”处理（第三十六条第（六）项），由承办人判断。")
+    n = volume(app)
+    if n > EXCESSIVE_PER_30_DAYS:
+        out.append(f"该申请人30日内向本机关提出{n}件申请，数量可能明显超过合理范围："
+                   "可要求说明理由（第三十五条），或依法收取信息处理费（第四十二条），由承办人判断。")
+    return out
+
+
+# -- dashboard -------------------------------------------------------------------------------------
+
+def dashboard(user, on: date | None = None) -> dict[str, list[Application]]:
+    on = on or today()
+    cal = calendar()
+    soon = add_working_days(cal, on, 3).date
+    base = Application.objects.filter(agency__in=visible_agencies(user, "application.view")).select_related("agency")
+    open_ = base.filter(state__in=OPEN_STATES)
+    return {
+        "mine": list(open_.filter(handler=user).order_by("due_on")),
+        "due_soon": list(open_.filter(due_on__gte=on, due_on__lte=soon).order_by("due_on")),
+        "overdue": list(open_.filter(due_on__lt=on).order_by("due_on")),
+        "waiting_applicant": list(open_.filter(state__in=WAITING_APPLICANT).order_by("pk")),
+        "waiting_third_party": list(open_.filter(state__in=WAITING_THIRD_PARTY).order_by("pk")),
+        "to_register": list(base.filter(state="submitted").order_by("pk")),
+    }
+
+
+# -- report table 三 -------------------------------------------------------------------------------
+
+def _zero_rows(keys: Iterable[str]) -> dict[str, dict[str, int]]:
+    return {k: {**{p: 0 for p in APPLICANT_PARTS}, "total": 0} for k in keys}
+
+
+def table3(agency, year: int) -> dict[str, dict[str, int]]:
+    """Table 三 of ``agency`` for ``year`` in the shape of Report.applications (layout 2021 keys).
+
+    One GROUP BY query over (applicant type, outcome). A case counts as new in the year it was received,
+    as processed in the year it was answered (reply issued), as carried forward when it was received by
+    31 December and not answered by then, and as carried over when received before 1 January and not
+    answered before it — so last year's carried_forward is this year's carried_over.
+    """
+    jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
+    not_answered_before = Q(replied_on__isnull=True) | Q(replied_on__gte=jan1)
+    rows = (Application.objects
+            .filter(agency=agency, received_on__isnull=False, received_on__lte=dec31)
+            .filter(not_answered_before)
+            .values("applicant_type", "outcome")
+            .annotate(new=Count("id", filter=Q(received_on__gte=jan1)),
+                      over=Count("id", filter=Q(received_on__lt=jan1)),
+                      done=Count("id", filter=Q(replied_on__lte=dec31)),
+                      forward=Count("id", filter=Q(replied_on__isnull=True) | Q(replied_on__gt=dec31)))
+            .order_by())
+    layout = LAYOUTS["2021"]
+    out = _zero_rows(r.key for r in layout.applications)
+    for r in rows:
+        part = r["applicant_type"]
+        cells = (("new_received", r["new"]), ("carried_over", r["over"]), ("carried_forward", r["forward"]))
+        if r["outcome"]:
+            cells += ((r["outcome"], r["done"]), ("total_processed", r["done"]))
+        for key, n in cells:
+            out[key][part] += n
+            out[key]["total"] += n
+    return out
+
+
+def build_report(agency, year: int) -> Report:
+    """A Report of ``year`` with table 三 from the cases (other tables left empty, i.e. zero).
+
+    Years before 2021 use layout 2019, where the three 其他处理 rows are one row ``other``.
+    """
+    layout = layout_for_year(year)
+    report = Report.empty(layout=layout, year=year, agency=agency.name)
+    t3 = table3(agency, year)
+    if layout == "2019":
+        keys = {r.key for r in LAYOUT_2021_COLLAPSED_OTHER_ROWS}
+        other = _zero_rows(["other"])["other"]
+        for k in LAYOUTS["2021"].other_subrows:
+            for col, n in t3.pop(k).items():
+                other[col] += n
+        t3["other"] = other
+        t3 = {k: v for k, v in t3.items() if k in keys}
+    report.applications = t3
+    return report
+
+
+def carried_over(agency, year: int):
+    """Cases received before ``year`` and still unanswered on 1 January: 上年结转."""
+    jan1 = date(year, 1, 1)
+    return Application.objects.filter(agency=agency, received_on__lt=jan1).filter(
+        Q(replied_on__isnull=True) | Q(replied_on__gte=jan1))
+
+
+# -- notice letters --------------------------------------------------------------------------------
+
+NOTICE_READY = {
+    # kind → (condition on the case, message when not met)
+    "supplement": (lambda a: a.supplement_requested_on is not None, "尚未告知补正。"),
+    "consult_third_party": (lambda a: a.consultations.filter(kind="third_party").exists(), "尚未征求第三方意见。"),
+    "consult_agency": (lambda a: a.consultations.filter(kind="agency").exists(), "尚未征求其他机关意见。"),
+    "extension": (lambda a: a.extension_days > 0, "尚未决定延期答复。"),
+    "fee_notice": (lambda a: a.fee_amount is not None, "尚未发出收费通知。"),
+}
+
+
+def issue_notice(app: Application, kind: str, *, actor, on: date | None = None, request=None):
+    """Issue a notice letter (补正告知书, 征询函, 延期答复告知书, 收费通知书) for a step already taken.
+    The reply letter is issued by the ``issue_reply`` transition instead."""
+    from .letters import issue_letter
+
+    if kind not in NOTICE_READY:
+        raise WorkflowError("未知的文书类型。")
+    if not can(actor, "letter.issue", app.agency):
+        raise WorkflowError("您没有出具文书的权限。")
+    ready, message = NOTICE_READY[kind]
+    if not ready(app):
+        raise WorkflowError(message)
+    return issue_letter(app, kind, actor=actor, on=on or today(), request=request)
