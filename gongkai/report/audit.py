@@ -143,6 +143,21 @@ def _audit_file(path: str) -> dict:
     }
 
 
+# Names agree on at least this many trailing characters before one may be a longer form of the other.
+AGENCY_SUFFIX = 6
+
+
+def _previous(agency_years: dict, by_suffix: dict, agency: str, year: int) -> dict | None:
+    """Last year's entry of the same agency: the same name, or else the one name that is a longer or
+    shorter form of it ("洪泽区人民政府" / "淮安市洪泽区人民政府"), never a guess among several."""
+    exact = agency_years.get((agency, year - 1))
+    if exact or len(agency) < AGENCY_SUFFIX:
+        return exact
+    names = [a for a in by_suffix.get((agency[-AGENCY_SUFFIX:], year - 1), [])
+             if a.endswith(agency) or agency.endswith(a)]
+    return agency_years[(names[0], year - 1)] if len(names) == 1 else None
+
+
 def _cross_report(entry: dict) -> Report:
     """The few rows the cross-year rules need, as a Report (so the rules stay in one place)."""
     report = Report(layout=entry["layout"], year=entry["year"], agency=entry["agency"])
@@ -270,11 +285,16 @@ def run_audit(paths: list[str], out: str | Path, progress: IO[str] | None = sys.
             bar.advance()
 
         # Cross-year rules where the same agency appears in consecutive years.
-        for (agency, year), entry in sorted(agency_years.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-            prev = agency_years.get((agency, year - 1))
+        by_suffix: dict[tuple[str, int], list[str]] = {}
+        for agency, year in agency_years:
+            by_suffix.setdefault((agency[-AGENCY_SUFFIX:], year), []).append(agency)
+        for (agency, year), entry in sorted(agency_years.items()):
+            prev = _previous(agency_years, by_suffix, agency, year)
             if prev:
                 for f in check_cross_year(_cross_report(entry), _cross_report(prev)):
-                    spill(entry["file"], f.to_dict())
+                    d = f.to_dict()
+                    d["message"] += f"（上年报告：{prev['file']}）"
+                    spill(entry["file"], d)
         summary.errors = sum(r[5] for r in rows)
         summary.warnings = sum(r[6] for r in rows)
         spool.seek(0)

@@ -136,3 +136,20 @@ def test_audit_unwritable_output_exits_2(folder, tmp_path):
         assert res.returncode == 2, res.stderr.decode()
         assert "Traceback" not in res.stderr.decode()
         assert not out.exists()
+
+
+def test_previous_year_matches_longer_or_shorter_agency_name():
+    from gongkai.report.audit import AGENCY_SUFFIX, _previous
+
+    years = {("洪泽区人民政府", 2023): {"file": "a"}, ("金湖县人民政府", 2023): {"file": "c"},
+             ("淮安市洪泽区人民政府", 2024): {"file": "b"}, ("某区人民政府", 2023): {"file": "d"},
+             ("甲市某区人民政府", 2023): {"file": "e"}}
+    index = {}
+    for agency, year in years:
+        index.setdefault((agency[-AGENCY_SUFFIX:], year), []).append(agency)
+    assert _previous(years, index, "淮安市洪泽区人民政府", 2024) == {"file": "a"}
+    assert _previous(years, index, "淮安市金湖县人民政府", 2024) == {"file": "c"}
+    assert _previous(years, index, "淮安市盱眙县人民政府", 2024) is None
+    assert _previous(years, index, "乙市某区人民政府", 2024) == {"file": "d"}  # exact suffix, one candidate
+    assert _previous(years, index, "洪泽区人民政府", 2025) == {"file": "b"}
+    assert _previous(years, index, "洪泽区人民政府", 2027) is None
