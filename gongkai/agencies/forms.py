@@ -60,7 +60,8 @@ class AgencyContactForm(forms.ModelForm):
 class AuditFilterForm(forms.Form):
     agency = forms.ModelChoiceField(label="机关", queryset=Agency.objects.none(), required=False, empty_label="全部")
     action = forms.CharField(label="操作", max_length=60, required=False,
-                             help_text="如 identity.view；以“.”结尾表示一类，如 application.")
+                             widget=forms.TextInput(attrs={"list": "audit-actions"}),
+                             help_text="如 identity.view（查看申请人身份信息）；以“.”结尾表示一类，如 application.")
     date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

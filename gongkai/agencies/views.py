@@ -105,10 +105,13 @@ def audit_log(request):
             qs = qs.filter(created_at__lt=datetime.combine(d["date_to"] + timedelta(days=1), time.min, tzinfo=tz))
     elif form.is_bound:
         qs = qs.none()
+    actions = (_audit_queryset(request.user, agencies).order_by("action").values_list("action", flat=True)
+               .distinct())
     page = Paginator(qs.order_by("-seq"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "agencies/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "agencies/audit_log.html", {"form": form, "page": page, "query": query.urlencode(),
+                                                     "actions": actions})
 
 
 @agency_required("agency.manage_staff")
