@@ -64,7 +64,7 @@ class Document:
 
 
 # -- tokens --------------------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class Tok:
     text: str
     row: int  # tokens of one table row share it
@@ -72,16 +72,20 @@ class Tok:
 
 
 def _is_value(text: str) -> bool:
-    return not text or text.isdigit() or text in ("?", "？") or read_number(text) is not None
+    return not text or (text.isdigit() and text.isascii()) or text in ("?", "？") or read_number(text) is not None
 
 
 def _add_cell(out: list[Tok], text: str, row: int) -> None:
+    if text.isdigit() and text.isascii():
+        out.append(Tok(text, row, True))  # the common case
+        return
     text = clean_cell(text)
-    parts = text.split()
-    if len(parts) > 1 and all(_is_value(p) for p in parts):
-        out.extend(Tok(p, row, True) for p in parts)  # "2 0 0 0 0 0 2": one cell per number
-    else:
-        out.append(Tok(text, row, _is_value(text)))
+    if " " in text:
+        parts = text.split()
+        if all(_is_value(p) for p in parts):
+            out.extend(Tok(p, row, True) for p in parts)  # "2 0 0 0 0 0 2": one cell per number
+            return
+    out.append(Tok(text, row, _is_value(text)))
 
 
 def stream_from_lines(lines: list[str]) -> list[Tok]:
@@ -237,6 +241,9 @@ class Filler:
 
     def cell(self, key: str, col: Column, text: str) -> None:
         r = self.report
+        if text.isdigit() and text.isascii() and col.kind != "text":
+            r.set(key, int(text))  # the common case
+            return
         t = clean_cell(text)
         if t in ("?", "？"):
             r.mark_unreadable(key, f"原文此格为“{t}”（无法辨认）")

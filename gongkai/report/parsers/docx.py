@@ -1,7 +1,9 @@
 """DOCX (Word 2007+) → ``Document``: paragraphs and tables in body order, merged cells expanded.
 
-python-docx repeats a merged cell's object at every grid position it covers (gridSpan across,
-vMerge down); a position holding the same object as its left or upper neighbour is covered → ``None``.
+``word/document.xml`` is read with plain lxml (python-docx's element classes cost a Python call per
+element): a paragraph's text is its ``w:t`` runs (deleted text is ``w:delText`` and stays out), a
+table cell spans ``w:gridSpan`` columns, and a ``w:vMerge`` continuation is a position covered by
+the cell above (``None``).
 """
 from __future__ import annotations
 
@@ -9,11 +11,24 @@ import io
 import re
 import zipfile
 
+from lxml import etree
+
 from ..errors import ReportError
 from ..model import Report
 from .core import Document, assemble
 
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_P, _TBL, _SDT, _SDT_CONTENT = f"{{{W}}}p", f"{{{W}}}tbl", f"{{{W}}}sdt", f"{{{W}}}sdtContent"
+_TR, _TC, _VAL = f"{{{W}}}tr", f"{{{W}}}tc", f"{{{W}}}val"
+_T, _BR, _CR, _TAB = f"{{{W}}}t", f"{{{W}}}br", f"{{{W}}}cr", f"{{{W}}}tab"
+_RUNS = etree.XPath(".//w:t|.//w:br|.//w:cr|.//w:tab", namespaces={"w": W})
+_CELL_PARAS = etree.XPath(".//w:p[not(ancestor::w:tbl[ancestor::w:tc])]", namespaces={"w": W})
+_GRID_SPAN = etree.XPath("string(w:tcPr/w:gridSpan/@w:val)", namespaces={"w": W})
+_VMERGE = etree.XPath("w:tcPr/w:vMerge", namespaces={"w": W})
+_GRID_BEFORE = etree.XPath("string(w:trPr/w:gridBefore/@w:val)", namespaces={"w": W})
 _WS = re.compile(r"[ \t\r\n\xa0\u2002-\u200b]+")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+MAX_SPAN = 60
 
 
 def parse_docx(data: bytes) -> Report:
@@ -22,27 +37,23 @@ def parse_docx(data: bytes) -> Report:
 
 def docx_document(data: bytes) -> Document:
     try:
-        import docx
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
-
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            xml = zf.read("word/document.xml")
+        root = etree.fromstring(xml, _PARSER)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zipfile.LargeZipFile) as exc:
         raise ReportError(f"DOCX 文件已损坏，无法读取：{exc}") from None
-    except Exception as exc:  # python-docx raises assorted errors on malformed packages
-        if type(exc).__module__.startswith(("docx", "lxml")):
-            raise ReportError(f"DOCX 文件无法读取：{exc}") from None
-        raise
+    except etree.XMLSyntaxError as exc:
+        raise ReportError(f"DOCX 文件已损坏（document.xml 不是有效的 XML）：{exc}") from None
+    body = root.find(f"{{{W}}}body")
+    if body is None:
+        raise ReportError("DOCX 文件中没有正文")
     lines: list[str] = []
     tables: list[list[list[str | None]]] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = Paragraph(child, document).text
-            lines.extend(part.strip(" \u3000\xa0") for part in text.replace("\r", "\n").split("\n"))
-        elif tag == "tbl":
-            grid = table_grid(Table(child, document))
+    for el in _blocks(body):
+        if el.tag == _P:
+            lines.extend(part.strip(" \u3000\xa0") for part in paragraph_text(el).split("\n"))
+        else:
+            grid = table_grid(el)
             if not any(cell for row in grid for cell in row):
                 continue
             tables.append(grid)
@@ -53,32 +64,56 @@ def docx_document(data: bytes) -> Document:
     return Document(lines=lines, tables=tables, source="docx")
 
 
-def _text(cell) -> str:
-    return _WS.sub(" ", "".join(p.text for p in cell.paragraphs)).strip(" \u3000")
+def _blocks(parent):
+    """Paragraphs and tables in order, looking inside content controls (w:sdt)."""
+    for el in parent:
+        if el.tag in (_P, _TBL):
+            yield el
+        elif el.tag == _SDT:
+            content = el.find(_SDT_CONTENT)
+            if content is not None:
+                yield from _blocks(content)
 
 
-def table_grid(table) -> list[list[str | None]]:
+def paragraph_text(p) -> str:
+    out = []
+    for node in _RUNS(p):
+        tag = node.tag
+        if tag == _T:
+            out.append(node.text or "")
+        elif tag == _TAB:
+            out.append("\t")
+        else:
+            out.append("\n")
+    return "".join(out)
+
+
+def _cell_text(tc) -> str:
+    text = " ".join(paragraph_text(p) for p in _CELL_PARAS(tc))
+    return _WS.sub(" ", text).strip(" \u3000")
+
+
+def _int(value: str, default: int = 1) -> int:
     try:
-        cells = table._cells  # flat, row-major, merged cells repeated (python-docx)
-        ncols = len(table.columns)
-    except (IndexError, ValueError):
-        raise ReportError("DOCX 中的表格结构异常，无法读取") from None
-    if not ncols:
-        return []
+        return max(0, min(int(value), MAX_SPAN)) if value else default
+    except ValueError:
+        return default
+
+
+def table_grid(tbl) -> list[list[str | None]]:
+    """Rows of a w:tbl with merged cells expanded: text at a merged cell's first position, ``None`` at
+    the positions it covers (gridSpan to the right, vMerge continuation below), ``""`` when empty."""
     grid: list[list[str | None]] = []
-    texts: dict[int, str] = {}
-    for start in range(0, len(cells), ncols):
-        row = cells[start:start + ncols]
-        out: list[str | None] = []
-        for c, cell in enumerate(row):
-            left = row[c - 1] if c else None
-            above = cells[start - ncols + c] if start else None
-            if cell is left or (above is not None and cell._tc is above._tc):
-                out.append(None)
-                continue
-            key = id(cell._tc)
-            if key not in texts:
-                texts[key] = _text(cell)
-            out.append(texts[key])
-        grid.append(out)
+    for tr in tbl.iterchildren(_TR):
+        row: list[str | None] = [None] * _int(_GRID_BEFORE(tr), 0)
+        for tc in tr.iterchildren(_TC):
+            span = max(1, _int(_GRID_SPAN(tc)))
+            vmerge = _VMERGE(tc)
+            continued = bool(vmerge) and vmerge[0].get(_VAL) in (None, "continue")
+            row.append(None if continued else _cell_text(tc))
+            row.extend([None] * (span - 1))
+        grid.append(row)
+    width = max((len(r) for r in grid), default=0)
+    for r in grid:
+        r.extend([None] * (width - len(r)))
     return grid

@@ -31,29 +31,30 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=Tru
 
 
 def _cell_text(el) -> str:
-    text = _CJK_WRAP.sub("", "".join(el.itertext()))
-    return _WS.sub(" ", text).strip(" \u3000")
+    text = "".join(el.itertext())
+    if not text.isprintable():  # white space other than plain spaces: fold it
+        text = _WS.sub(" ", _CJK_WRAP.sub("", text))
+    return text.strip(" \u3000")
 
 
 def table_grid(table) -> list[list[str | None]]:
-    """Rows of ``table`` with rowspan/colspan expanded: the text at a merged cell's first position,
-    ``None`` at the positions it covers, ``""`` for an empty cell."""
+    """Rows of ``table`` (a table without nested tables) with rowspan/colspan expanded: the text at
+    a merged cell's first position, ``None`` at the positions it covers, ``""`` for an empty cell."""
     grid: list[list[str | None]] = []
     pending: dict[tuple[int, int], bool] = {}  # positions covered from rows above
-    rows = [tr for tr in table.iter("tr") if _own_row(tr, table)]
-    for r, tr in enumerate(rows):
+    for r, tr in enumerate(table.iter("tr")):
         out: list[str | None] = []
         c = 0
-        for cell in tr:
-            if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
-                continue
-            while pending.pop((r, c), False):
-                out.append(None)
-                c += 1
+        for cell in tr.iterchildren("td", "th"):
+            if pending:
+                while pending.pop((r, c), False):
+                    out.append(None)
+                    c += 1
             rs = _span(cell.get("rowspan"))
             cs = _span(cell.get("colspan"))
             out.append(_cell_text(cell))
-            out.extend([None] * (cs - 1))
+            if cs > 1:
+                out.extend([None] * (cs - 1))
             for dr in range(1, rs):
                 for dc in range(cs):
                     pending[(r + dr, c + dc)] = True
@@ -65,21 +66,11 @@ def table_grid(table) -> list[list[str | None]]:
     return grid
 
 
-def _own_row(tr, table) -> bool:
-    parent = tr.getparent()
-    while parent is not None and parent.tag not in ("table",):
-        parent = parent.getparent()
-    return parent is table
-
-
 def _span(value: str | None) -> int:
     if value is None:
         return 1
-    try:
-        n = int(re.sub(r"[^\d]", "", value or "") or 1)
-    except ValueError:
-        return 1
-    return max(1, min(n, MAX_SPAN))
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return max(1, min(int(digits), MAX_SPAN)) if digits and digits.isascii() else 1
 
 
 def grid_lines(grid: list[list[str | None]]) -> str:

@@ -138,6 +138,7 @@ _NUM = re.compile(
 
 
 _SPACES = re.compile(r"\s+")
+_DASHES = re.compile(r"[-—–/\\]+")
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def read_number(text: str) -> Number | None:
         return Number(int(text), text)  # the common case, fast
     t = clean_cell(text)
     compact = _SPACES.sub("", t)
-    if compact.lower() in BLANKS or re.fullmatch(r"[-—–/\\]+", compact):
+    if compact.lower() in BLANKS or _DASHES.fullmatch(compact):
         return Number(None, t)
     m = _NUM.match(compact)
     if not m:
