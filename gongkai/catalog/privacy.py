@@ -6,8 +6,7 @@ masked value (redaction). Precision matters more than recall here, because every
 until a reviewer acts on it:
 
 - resident ID (居民身份证号码, GB 11643): 18 characters, ISO 7064 MOD 11-2 check character, a known
-  region code and a plausible birth date (stdnum.cn.ric + 1900..today); a number failing any check is not
-  an ID;
+  county code and a plausible birth date (1900..today); a number failing any check is not an ID;
 - mobile: 1[3-9] + 9 digits, not inside a longer run of digits or letters (index numbers, codes);
 - landline: area code 0xx or 0xxx, then a separator, then 7 or 8 digits not starting with 0 or 1;
 - bank card: 16-19 digits (optionally in groups of four), issuer prefix 3-6, Luhn check, and not a
@@ -18,10 +17,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from typing import BinaryIO, Iterable, Iterator
 
 from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
 
 KINDS = {
     "resident_id": "居民身份证号码",
@@ -74,10 +75,29 @@ def _digits(value: str) -> str:
 
 
 def is_resident_id(number: str, today: date | None = None) -> bool:
-    if not ric.is_valid(number):
+    """Check character (ISO 7064 MOD 11-2), real birth date 1900..today, and a county code that exists.
+
+    stdnum's ``ric.validate`` also requires the county to have existed in the birth year; real IDs
+    carry the code of where the person was registered (often later, e.g. 临淄区 370305 since 1983),
+    so that check would miss real numbers of older people and is not used here."""
+    number = number.upper()
+    if len(number) != 18 or not number[:17].isdigit() or ric.calc_check_digit(number) != number[-1]:
         return False
-    born = ric.get_birth_date(number)
-    return date(1900, 1, 1) <= born <= (today or date.today())
+    try:
+        born = ric.get_birth_date(number)
+    except StdnumError:
+        return False
+    if not date(1900, 1, 1) <= born <= (today or date.today()):
+        return False
+    return _county_exists(number[:6])
+
+
+@lru_cache(maxsize=4096)
+def _county_exists(code: str) -> bool:
+    from stdnum import numdb
+
+    info = {k: v for _, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+    return "county" in info
 
 
 def luhn_ok(digits: str) -> bool:
@@ -213,11 +233,11 @@ def scan_docx(fp: BinaryIO, allow: Iterable[str] = ()) -> list[FileHit]:
     allow = tuple(allow)
     doc = _open_docx(fp)
     out: list[FileHit] = []
-    seen_cells: set[int] = set()
+    seen: set = set()  # the XML elements themselves: merged cells repeat the same paragraph
     for where, p in _docx_blocks(doc):
-        if id(p._p) in seen_cells:  # merged cells repeat the same paragraph
+        if p._p in seen:
             continue
-        seen_cells.add(id(p._p))
+        seen.add(p._p)
         out.extend(_text_hits(where, p.text, allow))
     return out
 
@@ -266,11 +286,11 @@ def redact_docx(src: BinaryIO, dst: BinaryIO, digests: set[str] | None = None, a
     allow = tuple(allow)
     doc = _open_docx(src)
     total = 0
-    seen: set[int] = set()
+    seen: set = set()
     for _, p in _docx_blocks(doc):
-        if id(p._p) in seen:
+        if p._p in seen:
             continue
-        seen.add(id(p._p))
+        seen.add(p._p)
         new, n = redact_text(p.text, digests, allow)
         if not n:
             continue
