@@ -32,6 +32,10 @@ def _line(name: str, value: float, detail: str, unit: str = "×") -> None:
     print(f"{name:<40} {value:9.2f}{unit:<2} goal ≤ {GOAL}{unit.strip()}  {verdict}   {detail}", flush=True)
 
 
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds >= 0.001 else f"{seconds * 1e6:.0f} µs"
+
+
 def _timeit(fn, budget: float = 1.5, max_runs: int = 50) -> float:
     """Median seconds of ``fn()``, repeated within about ``budget`` seconds (at least 3 runs)."""
     times = []
@@ -123,7 +127,7 @@ def bench_parse() -> None:
         t_parse = _timeit(lambda: parse_bytes(data, name), budget=budget)
         bare = _bare(fmt)
         t_bare = _timeit(lambda: bare(data), budget=budget)
-        _line(label, t_parse / t_bare, f"parse {t_parse * 1000:.1f} ms / bare {t_bare * 1000:.1f} ms")
+        _line(label, t_parse / t_bare, f"parse {_ms(t_parse)} / bare {_ms(t_bare)}")
 
 
 def bench_render_pdf() -> None:
