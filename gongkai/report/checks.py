@@ -22,6 +22,7 @@ from .layouts import (
     APPLICANT_COLUMNS,
     APPLICANT_PARTS,
     BALANCE_NOTE,
+    LAYOUTS,
     LITIGATION_HEADER,
     SECTION_TITLES,
     layout_for_year,
@@ -298,15 +299,9 @@ def check_layout_year(report: Report) -> list[Finding]:
     if report.year < 2019:
         msg = f"报告年度为 {report.year} 年，早于 2019 年修订的《条例》规定的年度报告格式。"
     else:
-        msg = (f"{report.year} 年度报告应使用 {expected} 年版格式（{_issuer(expected)}），"
+        msg = (f"{report.year} 年度报告应使用 {expected} 年版格式（{LAYOUTS[expected].issued_by}），"
                f"实际为 {report.layout} 年版格式（{report.spec.issued_by}）。")
     return [Finding("layout_year", WARNING, [], msg)]
-
-
-def _issuer(layout: str) -> str:
-    from .layouts import LAYOUTS
-
-    return LAYOUTS[layout].issued_by
 
 
 def check_sections(report: Report) -> list[Finding]:
