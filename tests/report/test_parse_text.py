@@ -242,3 +242,63 @@ def test_gbk_text_file(shared, tmp_path):
     fixture = Report.from_json((shared / "fixtures" / "seed-2024.json").read_text("utf-8"))
     assert parsed.to_dict()["applications"] == fixture.to_dict()["applications"]
     assert parsed.agency == fixture.agency
+
+
+# -- one row per line, group label and row label in one cell ------------------------------------
+def _row_per_line(r: Report, with_groups: bool) -> str:
+    """Text as PDF-to-text tools print it: a table row per line, cells separated by spaces, blanks as "—"."""
+    from gongkai.report.layouts import APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, SECTION_TITLES
+    from gongkai.report.model import format_cell
+
+    def cells(table, row, cols):
+        return " ".join(format_cell(r.get(f"{table}.{row}.{c.key}")) or "—" for c in cols)
+
+    out = [f"{r.agency}{r.year}年政府信息公开工作年度报告"]
+    for num, title in SECTION_TITLES.items():
+        out.append(title)
+        if num == "2":
+            for p in r.spec.proactive:
+                out += [p.subtable, "信息内容 " + " ".join(c.label for c in p.columns), f"{p.label} {cells('proactive', p.key, p.columns)}"]
+        elif num == "3":
+            out.append("申请人情况 自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计")
+            for a in r.application_rows():
+                prefix = "".join(a.groups[-1:]) if with_groups else ""
+                out.append(f"{prefix}{a.label} {cells('applications', a.key, APPLICANT_COLUMNS)}")
+        elif num == "4":
+            out += ["行政复议 行政诉讼", "未经复议直接起诉 复议后起诉"]
+            out.append(" ".join(cells("appeals", g, APPEAL_COLUMNS) for g, _ in APPEAL_GROUPS))
+        else:
+            out += r.sections[num].split("\n")
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("with_groups", [False, True])
+def test_one_row_per_line_with_dashes_for_blanks(tmp_path, with_groups):
+    expected = sample_report()
+    expected.applications["granted"]["commercial"] = None
+    expected.proactive["regulations"]["repealed"] = None
+    expected.appeals["litigation_direct"]["other"] = None
+    parsed = parse_file(write(tmp_path, _row_per_line(expected, with_groups)))
+    assert_same(parsed, expected)
+    assert not parsed.unreadable
+
+
+def test_2021_report_printing_the_2019_row_label(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8").replace("\t行政规范性文件\n", "\t规范性文件\n")
+    parsed = parse_file(write(tmp_path, text))
+    assert parsed.layout == "2021"
+    assert parsed.proactive["normative_documents"] == {"issued": 0, "repealed": 0, "in_force": 0}
+    assert any("“规范性文件”" in n and "行政规范性文件" in n for n in parsed.notes)
+
+
+@pytest.mark.parametrize("title,agency,year", [
+    ("淄博市临淄区行政审批服务局2024年政府信息公开工作年度报告", "淄博市临淄区行政审批服务局", 2024),
+    ("2023年度某市交通运输局政府信息公开工作年度报告", "某市交通运输局", 2023),
+    ("某局关于2022年政府信息公开工作年度报告", "某局", 2022),
+    ("《某县人民政府2021年度政府信息公开工作年度报告》", "某县人民政府", 2021),
+    ("某市某局2020年政务公开工作年度报告_某市人民政府网", "某市某局", 2020),
+])
+def test_title_forms(title, agency, year):
+    from gongkai.report.parsers.core import find_title
+
+    assert find_title(["", title, "", "一、总体情况"]) == (agency, year)

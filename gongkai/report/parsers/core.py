@@ -150,13 +150,16 @@ def _proactive_index(layout: Layout) -> LabelIndex:
 
 # Table 三 rows of both layouts: the 2021 rows plus the single （六）其他处理 row ("other").
 _APP_ROWS = {r.key: r for r in (*LAYOUTS["2021"].applications, *LAYOUT_2021_COLLAPSED_OTHER_ROWS)}
-_APP_INDEX = LabelIndex({k: r.label for k, r in _APP_ROWS.items()}, _COMMON_HEADERS)
+_APP_INDEX = LabelIndex({k: r.label for k, r in _APP_ROWS.items()}, _COMMON_HEADERS,
+                        prefixes=tuple({g for r in _APP_ROWS.values() for g in r.groups}))
 _PROACTIVE_INDEX = {name: _proactive_index(layout) for name, layout in LAYOUTS.items()}
 _APPEAL_WORDS = {norm(x) for x in (LITIGATION_HEADER, *(g for _, g in APPEAL_GROUPS))}
 
 
 # -- row reading ---------------------------------------------------------------------------------
-_TRAILING_VALUES = re.compile(r"^(?P<label>.*?[^\d\s.,])\s*(?P<values>\d[\d\s]*)$")
+_VALUE_WORD = r"(?:[-—–/／]+|\d[\d,.]*)"
+_TRAILING_VALUES = re.compile(
+    r"^(?P<label>.*?[^\d\s.,\-—–/／])\s*(?P<values>" + _VALUE_WORD + r"(?:\s+" + _VALUE_WORD + r")*)$")
 
 
 @dataclass
@@ -320,7 +323,8 @@ _SECTION_WORDS: list[tuple[str, tuple[str, ...]]] = [
     ("5", ("存在的主要问题及改进情况", "存在的主要问题和改进情况", "主要问题及改进情况", "存在问题及改进")),
     ("6", ("其他需要报告的事项", "其他需要报告事项")),
 ]
-_TITLE = re.compile(r"([0-9０-９]{4})\s*年度?\s*(?:度)?(?:的)?(?:政府信息公开|政务公开|信息公开)[^。；]{0,12}?报告")
+_TITLE = re.compile(r"([0-9０-９]{4})\s*年度?(?P<mid>[^。；，0-9]{0,30}?)(?:政府信息公开|政务公开|信息公开)[^。；]{0,12}?报告")
+_AGENCY_JUNK = re.compile(r"^(?:关于|《)+|(?:关于|的)$|[《》“”\"\s]")
 _AGENCY_LINE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f（）()·]{2,40}$")
 
 
@@ -366,7 +370,7 @@ def find_title(lines: list[str]) -> tuple[str | None, int | None]:
         year = int(clean_cell(m.group(1)))
         if not 2000 <= year <= 2100:
             continue
-        agency = re.sub(r"^(?:关于|《)|[《》“”\"\s]", "", line[: m.start()]).strip()
+        agency = _AGENCY_JUNK.sub("", line[: m.start()]) or _AGENCY_JUNK.sub("", m.group("mid"))
         if not agency:
             for prev in reversed(lines[max(0, i - 3):i]):
                 p = prev.strip(_SPACE)
@@ -470,14 +474,13 @@ def assemble(doc: Document) -> Report:
     pro_streams = [lambda: stream("proactive", True), lambda: stream("proactive", False)]
     appeal_streams = [lambda: stream("appeals", True), lambda: stream("appeals", False)]
 
-    def is_pro(t: Tok) -> bool:
-        return not t.value and bool(
-            _PROACTIVE_INDEX["2021"].lookup(t.text, fuzzy=False) or _PROACTIVE_INDEX["2019"].lookup(t.text, fuzzy=False))
+    def has_pro(st: list[Tok]) -> bool:
+        return any(not t.value and (_match_at(st, i, _PROACTIVE_INDEX["2021"]) or _match_at(st, i, _PROACTIVE_INDEX["2019"]))
+                   for i, t in enumerate(st))
 
-    have_pro = any(is_pro(t) for t in pro_streams[0]()) or any(is_pro(t) for t in pro_streams[1]())
+    have_pro = has_pro(pro_streams[0]()) or has_pro(pro_streams[1]())
     have_apps = len(app_read.rows) >= 3
-    have_appeals = any(norm(t.text) in _APPEAL_WORDS for t in appeal_streams[0]()) or any(
-        norm(t.text) in _APPEAL_WORDS for t in appeal_streams[1]())
+    have_appeals = any(_is_appeal_head(t) for t in appeal_streams[0]()) or any(_is_appeal_head(t) for t in appeal_streams[1]())
     if not (have_pro or have_apps or have_appeals):
         raise ReportError("不是政府信息公开工作年度报告：未找到表二、表三、表四（主动公开、依申请公开、复议诉讼）的表格")
     if not have_pro:
@@ -661,9 +664,17 @@ def _resolve_by_columns(report: Report, ambiguous: dict[str, list[list[int]]]) -
                     break
 
 
+def _is_appeal_head(t: Tok) -> bool:
+    """A header cell of table 四 ("行政复议", "复议后起诉", or several of them in one cell)."""
+    if t.value or len(t.text) > 30:
+        return False
+    n = norm(t.text)
+    return any(w in n for w in _APPEAL_WORDS)
+
+
 def _appeal_values(s: list[Tok], n: int) -> list[Tok] | None:
     """The data row of table 四: the first run of value cells after the header holding any number."""
-    start = next((i for i, t in enumerate(s) if norm(t.text) in _APPEAL_WORDS), None)
+    start = next((i for i, t in enumerate(s) if _is_appeal_head(t)), None)
     if start is None:
         return None
     runs: list[list[Tok]] = []

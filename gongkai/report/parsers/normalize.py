@@ -44,8 +44,10 @@ class LabelIndex:
 
     FUZZY_THRESHOLD = 0.8
 
-    def __init__(self, labels: dict[str, str], ignore: tuple[str, ...] = ()):
+    def __init__(self, labels: dict[str, str], ignore: tuple[str, ...] = (), prefixes: tuple[str, ...] = ()):
         self.labels = labels  # key -> official label
+        # Group labels some agencies print in front of the row label in one cell ("（三）不予公开1.属于国家秘密").
+        self.prefixes = sorted({norm(p) for p in prefixes}, key=len, reverse=True)
         self.exact: dict[str, str] = {}
         self.loose: dict[str, str | None] = {}
         for key, label in labels.items():
@@ -74,6 +76,12 @@ class LabelIndex:
             s = strip_numbering(n)
             if s and s not in self.ignored:
                 key = self.loose.get(s)
+        if key is None:
+            for p in self.prefixes:
+                if n.startswith(p) and len(n) > len(p):
+                    rest = n[len(p):]
+                    key = self.exact.get(rest) or self.loose.get(strip_numbering(rest))
+                    break
         if key is not None:
             return Match(key, self.labels[key])
         if not fuzzy or n in self.ignored or len(n) < 3:
