@@ -153,3 +153,25 @@ def test_previous_year_matches_longer_or_shorter_agency_name():
     assert _previous(years, index, "乙市某区人民政府", 2024) == {"file": "d"}  # exact suffix, one candidate
     assert _previous(years, index, "洪泽区人民政府", 2025) == {"file": "b"}
     assert _previous(years, index, "洪泽区人民政府", 2027) is None
+
+
+def test_progress_bar_on_a_terminal_lines_otherwise():
+    from gongkai.report.audit import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Terminal()
+    bar = Progress(3, tty)
+    for _ in range(3):
+        bar.advance()
+    out = tty.getvalue()
+    assert out.startswith("\r已处理 [") and out.endswith("] 3/3\n") and "已处理 1/3" not in out
+
+    log = io.StringIO()
+    lines = Progress(100, log)
+    for _ in range(100):
+        lines.advance()
+    assert log.getvalue().splitlines()[:2] == ["已处理 5/100", "已处理 10/100"]
+    assert len(log.getvalue().splitlines()) == 20  # a log line every 5 %, not one per file
