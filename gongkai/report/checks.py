@@ -62,6 +62,19 @@ def check(report: Report, previous: Report | None = None) -> list[Finding]:
     if previous is not None:
         out += check_cross_year(report, previous)
     out += check_prose_numbers(report)
+    return _one_blank_warning_per_cell(out)
+
+
+def _one_blank_warning_per_cell(findings: list[Finding]) -> list[Finding]:
+    """A blank 总计 sits in its row, its column and the balance: one warning says it once."""
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for f in findings:
+        if f.rule == "blank_cell":
+            if tuple(f.cells) in seen:
+                continue
+            seen.add(tuple(f.cells))
+        out.append(f)
     return out
 
 

@@ -163,6 +163,7 @@ def test_non_negative_fee_and_2019_change():
 def test_blank_cell_implied_nonzero_is_a_warning(seed):
     seed.set("applications.total_processed.total", None)
     found = check(seed)
+    assert len(found) == 1  # in balance, outcome_sum and row_total, but said once
     assert rules(found) == ["blank_cell"]
     assert {f.severity for f in found} == {WARNING}
     assert not has_errors(found)
