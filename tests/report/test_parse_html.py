@@ -76,10 +76,18 @@ def test_renderer_html_reads_back_exactly(layout, collapsed):
     assert parsed.headings == ["1", "2", "3", "4", "5", "6"]
 
 
-def test_renderer_docx_reads_back_exactly():
-    pytest.importorskip("gongkai.report.render.docx", reason="DOCX renderer not built yet")
+@pytest.mark.parametrize("layout,collapsed", [("2021", False), ("2021", True), ("2019", False)])
+def test_renderer_docx_reads_back_exactly(layout, collapsed):
     from gongkai.report.render import render
 
-    expected = sample_report()
+    expected = sample_report(layout, 2023 if layout == "2021" else 2020, collapsed=collapsed)
     expected.appeals["reconsideration"]["pending"] = None
-    assert_same(parse_bytes(render(expected, "docx"), "report.docx"), expected)
+    parsed = parse_bytes(render(expected, "docx"), "report.docx")
+    assert_same(parsed, expected)
+    assert parsed.headings == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_page_declaring_latin1_served_in_gbk():
+    expected = sample_report()
+    data = word_html(expected, charset="iso-8859-1").encode("gbk")
+    assert_same(parse_bytes(data, "report.html"), expected)

@@ -33,6 +33,7 @@ _HTML_TEXT = re.compile(_HTML.pattern.decode("ascii"), re.I)
 _MD_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", re.M)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_SINGLE_BYTE = {"iso-8859-1", "latin1", "latin-1", "windows-1252", "cp1252", "ascii", "us-ascii", "iso-8859-15"}
 _ENCODING_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "gb_2312-80": "gb18030"}
 
 
@@ -151,7 +152,9 @@ def decode_text(data: bytes, html: bool = False) -> str:
         m = _CHARSET.search(data[:4096])
         if m:
             declared = m.group(1).decode("ascii", "ignore").lower()
-            candidates.append(_ENCODING_ALIASES.get(declared, declared))
+            declared = _ENCODING_ALIASES.get(declared, declared)
+            if declared not in _SINGLE_BYTE:  # these decode any bytes: a server default, not a fact
+                candidates.append(declared)
     candidates.append("gb18030")
     for enc in dict.fromkeys(candidates):
         try:

@@ -157,7 +157,7 @@ _APPEAL_WORDS = {norm(x) for x in (LITIGATION_HEADER, *(g for _, g in APPEAL_GRO
 
 
 # -- row reading ---------------------------------------------------------------------------------
-_VALUE_WORD = r"(?:[-—–/／]+|\d[\d,.]*)"
+_VALUE_WORD = r"(?:[-—–/／]+|[+-]?\d[\d,.]*)"
 _TRAILING_VALUES = re.compile(
     r"^(?P<label>.*?[^\d\s.,\-—–/／])\s*(?P<values>" + _VALUE_WORD + r"(?:\s+" + _VALUE_WORD + r")*)$")
 
