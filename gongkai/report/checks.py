@@ -208,7 +208,8 @@ def check_outcome_sum(report: Report) -> list[Finding]:
             summary = Term("", f"“{group}”各项之和", int(s) if s == s.to_integral_value() else float(s), own=False)
             found = _equation("outcome_sum", ERROR, f"表三“{col.label}”列：", [total], [summary])
             for f in found:
-                f.cells = [total.key] + [p.key for p in parts]
+                if f.rule == "outcome_sum":  # a blank_cell warning names just the blank cell
+                    f.cells = [total.key] + [p.key for p in parts]
             out += found
         else:
             out += _equation("outcome_sum", ERROR, f"表三“{col.label}”列：", [total], parts)
