@@ -226,9 +226,10 @@ def _results(files: list[str], workers: int) -> Iterator[dict]:
                 try:
                     result = future.result()
                 except BrokenProcessPool:
-                    # A worker died (e.g. out of memory on one file): blame this file, restart the pool.
-                    result = {"file": path, "ok": False, "reason": "解析进程意外退出（文件可能过大或已损坏）"}
+                    # A worker died (e.g. out of memory) and took every unfinished task with it: retry
+                    # this file alone to learn whether it is the culprit, then go on in a fresh pool.
                     executor.shutdown(wait=False, cancel_futures=True)
+                    result = _audit_alone(path)
                     executor = ProcessPoolExecutor(max_workers=workers)
                     retry = [p for p, _ in window]
                     window.clear()
@@ -237,6 +238,14 @@ def _results(files: list[str], workers: int) -> Iterator[dict]:
                 yield result
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _audit_alone(path: str) -> dict:
+    with ProcessPoolExecutor(max_workers=1) as solo:
+        try:
+            return solo.submit(audit_file, path).result()
+        except BrokenProcessPool:
+            return {"file": path, "ok": False, "reason": "解析进程意外退出（文件可能过大或已损坏）"}
 
 
 def run_audit(paths: list[str], out: str | Path, progress: IO[str] | None = sys.stderr,

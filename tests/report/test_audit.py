@@ -175,3 +175,30 @@ def test_progress_bar_on_a_terminal_lines_otherwise():
         lines.advance()
     assert log.getvalue().splitlines()[:2] == ["已处理 5/100", "已处理 10/100"]
     assert len(log.getvalue().splitlines()) == 20  # a log line every 5 %, not one per file
+
+
+def test_a_worker_that_dies_fails_only_its_file(tmp_path, shared, monkeypatch):
+    """Fault injection: the parser kills its process on one file (as an out-of-memory kill would).
+    Workers are forked, so they inherit the patched parser; the other files must still be read."""
+    import os
+
+    import gongkai.report.parsers as parsers
+
+    real = parsers.parse_file
+
+    def dying(path):
+        if "crash" in str(path):
+            os._exit(9)
+        return real(path)
+
+    monkeypatch.setattr(parsers, "parse_file", dying)
+    seed = (shared / "fixtures" / "seed-2024.json").read_bytes()
+    names = ["a.json", "b-crash.json", "c.json", "d.json", "e-crash.json", "f.json"]
+    for name in names:
+        (tmp_path / name).write_bytes(seed)
+    out = tmp_path / "out.xlsx"
+    s = run_audit([str(tmp_path)], out, progress=None, workers=2)
+    assert (s.files, s.parsed, s.failed) == (6, 4, 2)
+    rows = {Path(r[0]).name: r for r in openpyxl.load_workbook(out).worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert [n for n in names if rows[n][4] == "否"] == ["b-crash.json", "e-crash.json"]
+    assert "解析进程意外退出" in rows["b-crash.json"][7]
