@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
@@ -47,6 +48,34 @@ class GrantRoleForm(forms.Form):
         if user is None:
             raise forms.ValidationError("没有这个用户，请先由系统管理员创建账号。")
         return user
+
+
+class CreateUserForm(forms.Form):
+    username = forms.RegexField(label="用户名", max_length=150, regex=r"^[A-Za-z0-9_.-]+$",
+                                error_messages={"invalid": "用户名只能包含字母、数字、下划线、点和连字符。"})
+    full_name = forms.CharField(label="姓名", max_length=150)
+    role = forms.ChoiceField(label="角色", choices=Staff.Role.choices)
+    password1 = forms.CharField(label="初始密码", widget=forms.PasswordInput, strip=False,
+                                help_text="至少 10 位，不能是常见密码或纯数字。")
+    password2 = forms.CharField(label="再次输入密码", widget=forms.PasswordInput, strip=False)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if services.find_user(username) is not None:
+            raise forms.ValidationError("该用户名已存在；如需授予角色，请使用上方的“授予角色”。")
+        return username
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "两次输入的密码不一致。")
+        elif p1:
+            try:
+                password_validation.validate_password(p1)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
 
 
 class AgencyContactForm(forms.ModelForm):

@@ -75,6 +75,17 @@ def revoke_role(*, actor, staff: Staff, request=None) -> None:
     staff.delete()
 
 
+@transaction.atomic
+def create_staff_user(*, actor, agency: Agency, username: str, full_name: str, role: str, password: str,
+                      request=None):
+    """A new account holding one role in ``agency`` (the agency administrator's job)."""
+    user = get_user_model().objects.create_user(username=username, password=password, first_name=full_name)
+    audit.record(actor=actor, action="user.create", agency=agency, target=user, request=request,
+                 summary=f"新建账号 {username}（{full_name}）", data={"user": username})
+    grant_role(actor=actor, user=user, agency=agency, role=role, request=request)
+    return user
+
+
 def find_user(username: str):
     return get_user_model().objects.filter(username=username.strip()).first()
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import AgencyContactForm, AuditFilterForm, GrantRoleForm, LoginForm
+from .forms import AgencyContactForm, AuditFilterForm, CreateUserForm, GrantRoleForm, LoginForm
 from .models import Agency, AuditEntry, Staff
 from .permissions import MATRIX, agency_required, can, visible_agencies
 
@@ -118,6 +118,7 @@ def audit_log(request):
 def manage_agency(request, agency: Agency):
     grant_form = GrantRoleForm(prefix="grant")
     contact_form = AgencyContactForm(instance=agency, prefix="contact")
+    create_form = CreateUserForm(prefix="create")
     if request.method == "POST":
         if "grant" in request.POST:
             grant_form = GrantRoleForm(request.POST, prefix="grant")
@@ -125,6 +126,15 @@ def manage_agency(request, agency: Agency):
                 services.grant_role(actor=request.user, user=grant_form.cleaned_data["username"], agency=agency,
                                     role=grant_form.cleaned_data["role"], request=request)
                 messages.success(request, "已授予角色。")
+                return redirect("agencies:manage", agency=agency.slug)
+        elif "create" in request.POST:
+            create_form = CreateUserForm(request.POST, prefix="create")
+            if create_form.is_valid():
+                d = create_form.cleaned_data
+                services.create_staff_user(actor=request.user, agency=agency, username=d["username"],
+                                           full_name=d["full_name"], role=d["role"], password=d["password1"],
+                                           request=request)
+                messages.success(request, f"已新建账号 {d['username']}。请将初始密码当面告知本人。")
                 return redirect("agencies:manage", agency=agency.slug)
         elif "contact" in request.POST and can(request.user, "agency.manage", agency):
             contact_form = AgencyContactForm(request.POST, instance=agency, prefix="contact")
@@ -135,6 +145,7 @@ def manage_agency(request, agency: Agency):
     staff = Staff.objects.filter(agency=agency).select_related("user").order_by("role", "user__username")
     return render(request, "agencies/manage.html", {
         "agency": agency, "staff": staff, "grant_form": grant_form, "contact_form": contact_form,
+        "create_form": create_form,
     })
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth import authenticate, get_user_model
 
 from gongkai.agencies import audit
 from gongkai.agencies.models import AuditEntry, Staff
@@ -110,3 +111,39 @@ def test_manage_page_access(client, tree, people):
     staff = Staff.objects.get(user=people["handler"])
     assert client.post(f"/staff/agencies/own/staff/{staff.pk}/revoke/").status_code == 404
     assert Staff.objects.filter(pk=staff.pk).exists()
+
+
+def test_django_admin_changes_are_audited(client, tree, make_user):
+    root = make_user("root", is_superuser=True, is_staff=True)
+    target = make_user("bob")
+    client.force_login(root)
+    resp = client.post("/admin/agencies/staff/add/", {"user": target.pk, "agency": tree["own"].pk, "role": "head"})
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    staff = Staff.objects.get(user=target, role="head")
+    entry = AuditEntry.objects.get(action="admin.add")
+    assert entry.actor == root and entry.agency == tree["own"] and entry.target_id == str(staff.pk)
+    resp = client.post(f"/admin/agencies/staff/{staff.pk}/delete/", {"post": "yes"})
+    assert resp.status_code == 302 and not Staff.objects.filter(pk=staff.pk).exists()
+    assert AuditEntry.objects.filter(action="admin.delete", target_id=str(staff.pk)).exists()
+    assert audit.verify_chain() == []
+
+
+def test_admin_creates_user_with_role(client, tree, people):
+    client.force_login(people["admin"])
+    form = {"create": "", "create-username": "newbie", "create-full_name": "新同事", "create-role": "registrar",
+            "create-password1": "Strong-Pass-2024", "create-password2": "Strong-Pass-2024"}
+    assert client.post("/staff/agencies/own/", form).status_code == 302
+    user = authenticate(username="newbie", password="Strong-Pass-2024")
+    assert user is not None and user.first_name == "新同事"
+    assert Staff.objects.filter(user=user, agency=tree["own"], role="registrar").exists()
+    assert list(AuditEntry.objects.filter(agency=tree["own"]).values_list("action", flat=True)) == [
+        "user.create", "staff.grant"]
+
+    html = client.post("/staff/agencies/own/", form).content.decode()
+    assert "该用户名已存在" in html
+    weak = {**form, "create-username": "weak", "create-password1": "12345678901", "create-password2": "12345678901"}
+    html = client.post("/staff/agencies/own/", weak).content.decode()
+    assert not get_user_model().objects.filter(username="weak").exists()
+    assert 'class="error"' in html and "密码" in html
+    mismatch = {**form, "create-username": "other1", "create-password2": "Different-Pass-2024"}
+    assert "两次输入的密码不一致" in client.post("/staff/agencies/own/", mismatch).content.decode()
