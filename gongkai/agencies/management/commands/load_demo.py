@@ -5,7 +5,7 @@ Idempotent: every ``load()`` creates only what is missing. A ``load()`` may retu
 import importlib
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 ORDER = ("agencies", "workdays", "applications", "appeals", "catalog", "annual", "portal")
@@ -16,8 +16,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         conn = connections[DEFAULT_DB_ALIAS]
-        executor = MigrationExecutor(conn)
-        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        try:
+            executor = MigrationExecutor(conn)
+            pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except DatabaseError as exc:
+            raise CommandError(f"无法连接数据库：{str(exc).splitlines()[0]}") from None
+        if pending:
             raise CommandError("数据库尚未建立或需要升级，请先运行 gongkai migrate")
         with transaction.atomic():
             for app in ORDER:
