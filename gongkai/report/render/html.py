@@ -45,7 +45,7 @@ h1 { font-family: "黑体", "SimHei", "Noto Sans CJK SC", "Source Han Sans SC", 
   text-align: center; font-weight: bold; margin: 0.5em 0 1em; }
 h2 { font-family: "黑体", "SimHei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; font-size: 14pt;
   font-weight: bold; margin: 1em 0 0.4em; break-after: avoid; page-break-after: avoid; }
-p { text-indent: 2em; margin: 0.3em 0; }
+p { text-indent: 2em; margin: 0.3em 0; text-align: justify; }
 @media print { body { max-width: none; margin: 0; padding: 0; } }
 """
 
