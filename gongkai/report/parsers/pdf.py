@@ -6,7 +6,7 @@ becomes prose lines. Page furniture (page numbers, running headers) is dropped, 
 pages are joined, and PDF-producer quirks (CJK radical code points, full-width digits) are normalised,
 so that ``core.assemble`` sees the same clean document it gets from HTML or DOCX.
 
-Tables printed without ruling lines reach ``core`` as text lines; ``_unruled_rows`` puts each row's
+Tables printed without ruling lines reach ``core`` as text lines; ``_assemble_unruled`` puts each row's
 numbers on the line of its label (they are often printed vertically centred, above or below the first
 label line) and lifts vertically printed group labels (one character per line) out of the row flow.
 Nothing is ever guessed: a glyph without a Unicode mapping becomes ``?`` (unreadable), never a digit.
@@ -18,7 +18,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..errors import ReportError
@@ -37,7 +37,7 @@ _RADICALS = str.maketrans({
     "⺰": "纟", "⺲": "罒", "⺳": "网", "⺶": "羊", "⺷": "羊", "⺸": "羊", "⺹": "耂", "⺺": "聿",
     "⺻": "聿", "⺼": "月", "⺽": "臼", "⺾": "艹", "⺿": "艹", "⻀": "艹", "⻁": "虎", "⻂": "衤",
     "⻃": "襾", "⻄": "西", "⻅": "见", "⻆": "角", "⻇": "角", "⻈": "讠", "⻉": "贝", "⻋": "车",
-    "⻌": "辶", "⻍": "辶", "⻎": "辶", "⻏": "阝", "⻐": "金", "⻑": "長", "⻒": "镸", "⻓": "长",
+    "⻌": "辶", "⻍": "辶", "⻎": "辶", "⻏": "阝", "⻐": "钅", "⻑": "長", "⻒": "镸", "⻓": "长",
     "⻔": "门", "⻕": "阜", "⻖": "阝", "⻗": "雨", "⻘": "青", "⻙": "韦", "⻚": "页", "⻛": "风",
     "⻜": "飞", "⻝": "食", "⻟": "食", "⻠": "饣", "⻢": "马", "⻣": "骨", "⻤": "鬼", "⻥": "鱼",
     "⻦": "鸟", "⻧": "卤", "⻨": "麦", "⻩": "黄", "⻪": "黾", "⻫": "斉", "⻬": "齐", "⻭": "歯",
@@ -218,7 +218,7 @@ class _Grid:
     # Which source cell fills each slot (same id over a merged area): used to continue merged cells
     # across a page break.
     ids: list[list[int]]
-    xs: list[float] = field(default_factory=list)
+    tops: list[float]  # top of each row on its page
     x0: float = 0.0
     x1: float = 0.0
     # No ruling at the top / bottom edge: the table was cut there by a page break.
@@ -230,9 +230,10 @@ class _Grid:
         return len(self.rows[0]) if self.rows else 0
 
 
-def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> tuple[_Grid, list[dict]]:
+def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> tuple[_Grid, list[dict], dict[int, list[dict]]]:
     """Rebuild a pdfplumber table as a full grid, each merged cell's text copied into every slot
-    it covers. Returns the grid and the characters that fell outside every cell.
+    it covers. Returns the grid, the characters that fell outside every cell, and each cell's
+    characters (by cell id).
 
     A table cut by a page break often has no border at the cut: its vertical rules run on past the
     last closed cell. The grid is extended to where they end, and slots covered by no closed cell
@@ -294,15 +295,16 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
     for r in range(nrows):
         rows.append([texts.get(owner[r][c], "") if owner[r][c] >= 0 else None for c in range(ncols)])
     grid = _Grid(page=page_no, top=ttop, bottom=tbottom, rows=rows, ids=[[page_no * 10000 + i for i in row] for row in owner],
-                 xs=xs, x0=tx0, x1=tx1, open_top=open_top, open_bottom=open_bottom)
+                 tops=ys[:-1], x0=tx0, x1=tx1, open_top=open_top, open_bottom=open_bottom)
     _drop_empty(grid)
-    return grid, rest
+    return grid, rest, {page_no * 10000 + i: cchars for i, cchars in content.items()}
 
 
 def _drop_empty(grid: _Grid) -> None:
     keep = [i for i, row in enumerate(grid.rows) if any(v for v in row)]
     grid.rows = [grid.rows[i] for i in keep]
     grid.ids = [grid.ids[i] for i in keep]
+    grid.tops = [grid.tops[i] for i in keep]
     if grid.rows:
         cols = [c for c in range(grid.ncols) if any(row[c] for row in grid.rows)]
         # A column is dropped only if it has no text and is not part of a merged cell's span.
@@ -330,10 +332,11 @@ def _is_data_table(grid: _Grid) -> bool:
     return grid.ncols >= 2 and any(len(set(ids)) >= 2 for ids in grid.ids)
 
 
-def _split_prose_rows(grid: _Grid) -> tuple[list[str], list[str]]:
+def _split_prose_rows(grid: _Grid) -> set[int]:
     """Full-width rows before the first and after the last multi-cell row of a ruled frame that
-    holds prose and a table together: they are paragraphs and headings, returned as (before, after)
-    and removed from the grid. Sub-table titles (第二十条第（一）项) stay in the table."""
+    holds prose and a table together: they are paragraphs and headings, removed from the grid (their
+    cell ids are returned, so their characters go back to the text). Sub-table titles
+    (第二十条第（一）项) stay in the table."""
     multi = [i for i, ids in enumerate(grid.ids) if len(set(ids)) >= 2]
     first, last = multi[0], multi[-1]
 
@@ -347,10 +350,12 @@ def _split_prose_rows(grid: _Grid) -> tuple[list[str], list[str]]:
     end = len(grid.rows)
     while end > last + 1 and prose(end - 1):
         end -= 1
-    before = [grid.rows[i][0] or "" for i in range(start)]
-    after = [grid.rows[i][0] or "" for i in range(end, len(grid.rows))]
+    moved = {i for r in (*range(start), *range(end, len(grid.rows))) for i in grid.ids[r]}
     grid.rows, grid.ids = grid.rows[start:end], grid.ids[start:end]
-    return [t for t in before if t], [t for t in after if t]
+    grid.tops = grid.tops[start:end]
+    if grid.rows:
+        grid.top = grid.tops[0]  # the paragraphs moved out sort above it in the flow
+    return moved
 
 
 def _key(text: str) -> str:
@@ -396,7 +401,9 @@ def _join_grids(prev: _Grid, nxt: _Grid) -> None:
             mine, theirs = rows[0][c], last[c]
             if theirs is None or mine is None or _is_number(theirs) or _is_number(mine or ""):
                 continue
-            if mine == "":
+            prev_span = sum(1 for r in range(len(prev.rows)) if prev.ids[r][c] == last_ids[c])
+            if mine == "" and (prev_span > 1 or len(span) > 1):
+                # A merged (group) cell cut by the page; a plain empty cell stays empty.
                 fill, prev_fill = theirs, None
             elif theirs and _key(theirs + mine) in _GROUPS and _key(mine) not in _GROUPS:
                 fill = prev_fill = theirs + mine
@@ -411,6 +418,7 @@ def _join_grids(prev: _Grid, nxt: _Grid) -> None:
                         prev.rows[r][c] = prev_fill
     prev.rows.extend(rows)
     prev.ids.extend(ids)
+    prev.tops.extend(nxt.tops[len(nxt.tops) - len(rows):])
     prev.bottom = nxt.bottom
     prev.page = nxt.page
 
@@ -443,6 +451,7 @@ def _furniture_key(text: str) -> str:
 @dataclass
 class _Page:
     number: int
+    width: float
     height: float
     items: list[tuple[float, object]]  # (top, _Line | _Grid)
 
@@ -487,18 +496,16 @@ def _read_pages(data: bytes) -> tuple[list[_Page], _TextLayer]:
             items: list[tuple[float, object]] = []
             vedges = page.vertical_edges
             for table in page.find_tables():
-                grid, rest = _build_grid(table, chars, page.page_number, vedges)
+                grid, rest, cell_chars = _build_grid(table, chars, page.page_number, vedges)
                 if not grid.rows or not _is_data_table(grid):
                     continue  # a ruled frame around prose: its characters stay free text
-                chars = rest
-                before, after = _split_prose_rows(grid)
-                for top, texts in ((grid.top - 0.01, before), (grid.bottom, after)):
-                    items.extend((top, _Line(top, top, grid.x0, grid.x1, [(grid.x0, grid.x1, t)])) for t in texts)
+                moved = _split_prose_rows(grid)
+                chars = rest + [ch for i in moved for ch in cell_chars.get(i, [])]
                 items.append((grid.top, grid))
             for line in _chars_to_lines(chars):
                 items.append((line.top, line))
             items.sort(key=lambda it: it[0])  # stable: rows of a framed paragraph keep their order
-            pages.append(_Page(page.page_number, float(page.height), items))
+            pages.append(_Page(page.page_number, float(page.width), float(page.height), items))
     except ReportError:
         raise
     except Exception as exc:
@@ -719,18 +726,24 @@ def _unruled_tables(pages: list[_Page]) -> None:
 
 
 def _mark_paragraphs(pages: list[_Page]) -> None:
-    """Set ``starts``/``ends`` of prose lines from the text block's edges: the most common left and
-    right ends of lines over the whole document, i.e. those of full lines inside a paragraph (a page
-    holding only a heading and an indented first line has no such line to measure)."""
+    """Set ``starts``/``ends`` of prose lines from the text block's edges over the whole document: the
+    most common left end of lines (that of lines inside a paragraph) and the rightmost end (a page
+    holding only a heading and an indented first line has no full line to measure)."""
     prose = [it for page in pages for _, it in page.items
              if isinstance(it, _Line) and not it.row and it.x1 > it.x0 and "\t" not in it.text]
     if not prose:
         return
     left = 2 * Counter(round(it.x0 / 2) for it in prose).most_common(1)[0][0]
     right = 2 * Counter(round(it.x1 / 2) for it in prose).most_common(1)[0][0]
+    # Official documents have (nearly) equal side margins: a document with little prose gives its
+    # right edge by symmetry.
+    right = max(right, pages[0].width - left)
     for line in prose:
         h = max(line.bottom - line.top, 1.0)
-        line.starts = line.x0 > left + 0.8 * h or bool(_ROW_MARKER.match(line.text))
+        inset = line.x0 > left + 0.8 * h
+        # A centred line after a full one is the wrapped end of a centred title ("…年度报" / "告").
+        centred = inset and line.x1 < right - 0.8 * h and abs((line.x0 + line.x1) / 2 - (left + right) / 2) < h
+        line.starts = bool(_ROW_MARKER.match(line.text)) or (inset and not centred)
         line.ends = line.x1 < right - 1.2 * h
 
 
@@ -755,7 +768,7 @@ def _flow(pages: list[_Page]) -> list[object]:
 
 def _table_lines(grid: _Grid) -> list[str]:
     """A table row as one line: its cells joined by tabs (labels, then numbers), each merged cell once."""
-    label_cols = {c for c in range(grid.ncols) if not any(row[c] and _is_number(row[c]) for row in grid.rows)}
+    label_cols = _label_columns(grid)
     out = []
     for row, ids in zip(grid.rows, grid.ids):
         cells = [
@@ -766,15 +779,25 @@ def _table_lines(grid: _Grid) -> list[str]:
     return out
 
 
+def _label_columns(grid: _Grid) -> set[int]:
+    """The label area: columns where some row holding values has text that is not a value. A value
+    column that happens to be all blank has no such text, so its blanks are kept."""
+    data = [row for row in grid.rows if _has_number(row)]
+    return {c for c in range(grid.ncols) if any(row[c] and not _is_number(row[c]) for row in data)}
+
+
 def _covered_as_none(grid: _Grid) -> list[list[str | None]]:
     """The grid with a merged cell's text in its first slot only and ``None`` in the slots it
-    covers (pdfplumber's convention), so a value spanning columns is read once."""
+    covers (pdfplumber's convention), so a value spanning columns is read once. An empty cell in
+    the label area (a label cell split in two by a stray rule, "（七）总计 | ") is ``None`` too: only
+    an empty cell among the values is a blank value."""
+    labels = _label_columns(grid)
     out: list[list[str | None]] = []
     seen: set[int] = set()
     for row, ids in zip(grid.rows, grid.ids):
         cells: list[str | None] = []
-        for v, i in zip(row, ids):
-            cells.append(None if i in seen or v is None else v)
+        for c, (v, i) in enumerate(zip(row, ids)):
+            cells.append(None if i in seen or v is None or (v == "" and c in labels) else v)
             seen.add(i)
         out.append(cells)
     return out
