@@ -248,3 +248,17 @@ def test_layout_in_a_real_browser(page, seed):
     direct = box("td[data-cell='appeals.litigation_direct.upheld']")
     after = box("td[data-cell='appeals.litigation_after_reconsideration.total']")
     assert abs(litigation["x"] - direct["x"]) < 1 and abs(litigation["x"] + litigation["width"] - after["x"] - after["width"]) < 1
+
+
+def test_id_prefix_for_pages_with_several_reports(seed):
+    plain = BeautifulSoup(render_tables_html(seed), "html.parser")
+    assert not plain.find("td", id=True)  # without a prefix only headers carry ids
+    a = BeautifulSoup(render_tables_html(seed, id_prefix="r1-"), "html.parser")
+    b = BeautifulSoup(render_tables_html(seed, id_prefix="r2-"), "html.parser")
+    ids_a = {t["id"] for t in a.find_all(id=True)}
+    ids_b = {t["id"] for t in b.find_all(id=True)}
+    assert ids_a and not ids_a & ids_b
+    cell = a.find(id="r1-cell-applications.granted.total")
+    assert cell["data-cell"] == "applications.granted.total"
+    assert all(h in ids_a for h in cell["headers"])
+    assert {th["id"].removeprefix("r1-") for th in a.find_all("th")} == {th["id"] for th in plain.find_all("th")}

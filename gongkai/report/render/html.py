@@ -74,8 +74,9 @@ def _attrs(**attrs: Any) -> str:
 COLUMN_WIDTHS = {"proactive": (28, 24, 24, 24), "applications": (11, 12, 35, *(6,) * 7)}
 
 
-def _table_html(grid: Grid, marks: dict[str, list[dict[str, str]]]) -> str:
+def _table_html(grid: Grid, marks: dict[str, list[dict[str, str]]], id_prefix: str | None = None) -> str:
     rows = grid.rows()
+    prefix = id_prefix or ""
     out = [f'<table class="gk-table gk-{grid.table}" data-table="{grid.table}">',
            f"<caption>{escape(grid.name)}</caption>"]
     widths = COLUMN_WIDTHS.get(grid.table)
@@ -86,7 +87,7 @@ def _table_html(grid: Grid, marks: dict[str, list[dict[str, str]]]) -> str:
         cells = []
         for c in rows[r]:
             if c.kind in ("head", "label"):
-                cells.append(f"<th{_attrs(id=c.id, scope=c.scope, rowspan=c.rowspan, colspan=c.colspan)}>{escape(c.text)}</th>")
+                cells.append(f"<th{_attrs(id=prefix + (c.id or ''), scope=c.scope, rowspan=c.rowspan, colspan=c.colspan)}>{escape(c.text)}</th>")
             elif c.kind == "note":
                 cells.append(f'<td{_attrs(class_="note", rowspan=c.rowspan, colspan=c.colspan)}>{escape(c.text)}</td>')
             else:
@@ -97,10 +98,16 @@ def _table_html(grid: Grid, marks: dict[str, list[dict[str, str]]]) -> str:
                 if found:
                     severity = "error" if any(f["severity"] == "error" for f in found) else "warning"
                     classes += ["finding", f"finding-{severity}"]
-                cells.append(
-                    f"<td{_attrs(class_=' '.join(classes), colspan=c.colspan, headers=' '.join(c.headers), data_cell=c.key, data_findings=' '.join(dict.fromkeys(f['rule'] for f in found)), title='；'.join(dict.fromkeys(f['message'] for f in found if f['message'])))}>"
-                    f"{escape(format_cell(c.value))}</td>"
+                attrs = _attrs(
+                    id=None if id_prefix is None else f"{prefix}cell-{c.key}",
+                    class_=" ".join(classes),
+                    colspan=c.colspan,
+                    headers=" ".join(prefix + h for h in c.headers),
+                    data_cell=c.key,
+                    data_findings=" ".join(dict.fromkeys(f["rule"] for f in found)),
+                    title="；".join(dict.fromkeys(f["message"] for f in found if f["message"])),
                 )
+                cells.append(f"<td{attrs}>{escape(format_cell(c.value))}</td>")
         return "<tr>" + "".join(cells) + "</tr>\n"
 
     if grid.head_rows:
@@ -111,16 +118,20 @@ def _table_html(grid: Grid, marks: dict[str, list[dict[str, str]]]) -> str:
     return "\n".join(out)
 
 
-def _table_section(grid: Grid, marks: dict[str, list[dict[str, str]]]) -> str:
+def _table_section(grid: Grid, marks: dict[str, list[dict[str, str]]], id_prefix: str | None = None) -> str:
     num = TABLE_SECTIONS[grid.table]
-    return (f'<section class="gk-section" id="section-{num}">\n<h2>{escape(SECTION_TITLES[num])}</h2>\n'
-            f"{_table_html(grid, marks)}\n</section>")
+    return (f'<section class="gk-section" id="{id_prefix or ""}section-{num}">\n<h2>{escape(SECTION_TITLES[num])}</h2>\n'
+            f"{_table_html(grid, marks, id_prefix)}\n</section>")
 
 
-def render_tables_html(report: Report, findings: Iterable[Any] | None = None) -> str:
-    """The three tables (二, 三, 四), each under its section heading, as an HTML fragment; style with TABLE_CSS."""
+def render_tables_html(report: Report, findings: Iterable[Any] | None = None, id_prefix: str | None = None) -> str:
+    """The three tables (二, 三, 四), each under its section heading, as an HTML fragment; style with TABLE_CSS.
+
+    ``id_prefix`` (e.g. "r1-") keeps ids unique on a page showing several reports and gives each data
+    cell the id ``{id_prefix}cell-{table.row.column}``, so a finding can link to its cells.
+    """
     marks = _findings_by_cell(findings)
-    return "\n".join(_table_section(grid, marks) for grid in grids(report))
+    return "\n".join(_table_section(grid, marks, id_prefix) for grid in grids(report))
 
 
 def _prose_html(report: Report, num: str) -> str:
