@@ -179,3 +179,23 @@ def test_bad_year_is_an_error(seed):
     wb["报告信息"]["B3"] = "去年"
     with pytest.raises(ReportError, match="报告年度"):
         read_xlsx(save(wb))
+
+
+def test_text_never_becomes_a_formula(seed):
+    seed.agency = "=HYPERLINK(\"http://example.invalid\")局"
+    seed.sections["5"] = "=1+1"
+    report = next(r for r in all_layout_variants() if r.layout == "2019")
+    report.set("proactive.procurement.amount", "=2*3")
+    for r in (seed, report):
+        wb = workbook(r)
+        for ws in wb.worksheets:
+            assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+        assert canonical(read_xlsx(render(r, "xlsx"))) == canonical(r)
+
+
+def test_unknown_agency_and_year_stay_unknown():
+    report = next(r for r in all_layout_variants() if r.layout == "2021")
+    report.agency = None
+    report.year = None
+    back = read_xlsx(render(report, "xlsx"))
+    assert back.agency is None and back.year is None and canonical(back) == canonical(report)

@@ -29,6 +29,13 @@ _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
+def _put(cell, value) -> None:
+    """Set a value; text is always stored as text, so "=…" in a name or a paragraph never runs as a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
 def _info_sheet(ws, report: Report) -> None:
     ws.title = INFO_SHEET
     spec = LAYOUTS[report.layout]
@@ -41,7 +48,8 @@ def _info_sheet(ws, report: Report) -> None:
     ]
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
-            cell = ws.cell(r, c, value)
+            cell = ws.cell(r, c)
+            _put(cell, value)
             cell.font = Font(name=FONT_NAME, bold=c == 1)
             cell.alignment = Alignment(vertical="top", wrap_text=True)
     ws.column_dimensions["A"].width = 34
@@ -51,7 +59,8 @@ def _info_sheet(ws, report: Report) -> None:
 
 def _table_sheet(ws, grid: Grid) -> None:
     ws.title = grid.name
-    ws.cell(1, 1, grid.title).font = Font(name=FONT_NAME, bold=True, size=12)
+    _put(ws.cell(1, 1), grid.title)
+    ws.cell(1, 1).font = Font(name=FONT_NAME, bold=True, size=12)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=grid.ncols)
     top = GRID_FIRST_ROW
     for gc in grid.cells:
@@ -61,10 +70,8 @@ def _table_sheet(ws, grid: Grid) -> None:
             for cc in range(c, c + gc.colspan):
                 ws.cell(rr, cc).border = _BORDER
         cell = ws.cell(r, c)
-        if gc.kind == "data":
-            cell.value = gc.value  # None stays empty; text (2019 采购总金额) stays text
-        else:
-            cell.value = gc.text
+        # A null cell stays empty; text (2019 采购总金额) stays text.
+        _put(cell, gc.value if gc.kind == "data" else gc.text)
         left = gc.kind == "note" or gc.scope in ("row", "rowgroup")
         cell.alignment = Alignment(horizontal="left" if left else "center", vertical="center", wrap_text=True)
         cell.font = Font(name=FONT_NAME, size=9 if gc.kind == "note" else 10.5)
