@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "applications"
+urlpatterns = [
+    # Public (no login): online application and status lookup by tracking code.
+    path("apply/status/", views.status, name="status"),
+    path("apply/<slug:agency>/", views.apply, name="apply"),
+    # Staff.
+    path("staff/applications/", views.dashboard, name="dashboard"),
+    path("staff/applications/new/", views.register, name="register"),
+    path("staff/applications/fees/", views.fee_calculator, name="fees"),
+    path("staff/applications/templates/", views.templates, name="templates"),
+    path("staff/applications/templates/<int:pk>/", views.template_edit, name="template_edit"),
+    path("staff/applications/letters/<int:pk>.<str:fmt>", views.letter_file, name="letter_file"),
+    path("staff/applications/<int:pk>/", views.case, name="case"),
+    path("staff/applications/<int:pk>/identity/", views.reveal_identity, name="identity"),
+    path("staff/applications/<int:pk>/do/<str:name>/", views.do_transition, name="transition"),
+    path("staff/applications/<int:pk>/notice/<str:kind>/", views.issue_notice, name="notice"),
+]

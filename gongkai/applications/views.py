@@ -1,0 +1,295 @@
+"""Public intake and status pages; staff dashboard, registration, case page, letters, fees, templates.
+
+Views only translate HTTP to ``services`` calls: every rule is checked there.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from gongkai.agencies import audit
+from gongkai.agencies.models import Agency
+from gongkai.agencies.permissions import agency_required, can, get_agency_object_or_404, visible_agencies
+from gongkai.law import fees as law_fees
+from gongkai.law.calendar import format_date
+from gongkai.law.fees import SCHEMES
+from gongkai.law.outcomes import OUTCOMES
+
+from . import identity, services
+from .forms import ApplicantForm, FeeForm, LetterTemplateForm, RegisterForm
+from .letters import ensure_templates
+from .models import DELIVERY_METHODS, LETTER_KINDS, OUTCOME_CHOICES, Application, IssuedLetter, LetterTemplate
+from .services import NOTICE_READY, WorkflowError
+from .workflow import REPLIED_STATES, TRANSITIONS, available, state_label
+
+# Inputs of each transition besides its date: (name, label, kind, choices).
+OUTCOME_OPTIONS = [(k, v) for k, v in OUTCOME_CHOICES if k not in services.WITHDRAWN_OUTCOMES]
+FIELDS: dict[str, list[tuple]] = {
+    "request_supplement": [("note", "需要补正的事项", "textarea", None), ("deadline", "补正期限（合理期限）", "date", None)],
+    "withdraw_no_supplement": [("note", "说明", "text", None)],
+    "consult_third_party": [("party", "第三方名称", "text", None), ("note", "征求意见的事项", "textarea", None)],
+    "consult_agency": [("party", "被征求意见的机关", "text", None), ("note", "征求意见的事项", "textarea", None)],
+    "receive_opinion": [("objection", "对公开提出异议", "checkbox", None), ("note", "意见摘要", "textarea", None)],
+    "extend": [("days", "延长工作日数（不超过20）", "number", None), ("note", "延期理由", "textarea", None)],
+    "send_fee_notice": [("scheme", "收费方式", "select", list(SCHEMES.items())), ("pages", "页数（按量计收）", "number", None),
+                        ("received_on", "申请人收到通知日期", "date", None)],
+    "withdraw_unpaid_fee": [("note", "说明", "text", None)],
+    "decide": [("outcome", "办理结果", "select", OUTCOME_OPTIONS), ("note", "理由说明", "textarea", None)],
+    "send_back": [("note", "退回理由", "textarea", None)],
+    "deliver": [("method", "送达方式", "select", DELIVERY_METHODS)],
+}
+ITEM_ROWS = 3
+DATE_LABELS = {"register": "双方确认日期（收到申请日期，第三十一条）", "deliver": "送达日期"}
+
+# What the applicant sees: no names, no identity data, no content of the request.
+PUBLIC_STATES = {
+    "submitted": "已提交，等待登记",
+    "registered": "办理中",
+    "in_progress": "办理中",
+    "consulting": "办理中（征求意见）",
+    "decided": "办理中",
+    "approved": "办理中",
+    "supplement_requested": "需要补正",
+    "fee_notice": "待缴纳信息处理费",
+    "replied": "已答复",
+    "delivered": "已答复",
+    "closed": "已答复",
+}
+
+
+# -- public ----------------------------------------------------------------------------------------
+
+def apply(request, agency):
+    agency = get_object_or_404(Agency, slug=agency, is_active=True)
+    form = ApplicantForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = services.submit_online(agency, form.applicant(), request=request)
+        except WorkflowError as exc:
+            error = exc.message
+        else:
+            return render(request, "applications/public_submitted.html", {"app": app, "agency": agency})
+    return render(request, "applications/public_apply.html", {"form": form, "agency": agency, "error": error})
+
+
+def status(request):
+    code = (request.GET.get("code") or "").strip().upper()
+    app = Application.objects.select_related("agency").filter(tracking_code=code).first() if code else None
+    ctx = {"code": code, "app": app, "not_found": bool(code) and app is None}
+    if app:
+        ctx.update(public_state=PUBLIC_STATES.get(app.state, "办理中"), replied=app.state in REPLIED_STATES)
+    return render(request, "applications/public_status.html", ctx)
+
+
+# -- staff -----------------------------------------------------------------------------------------
+
+@agency_required("application.view")
+def dashboard(request):
+    boxes = services.dashboard(request.user)
+    sections = [
+        ("overdue", "已超过答复期限"), ("due_soon", "3个工作日内到期"), ("mine", "我承办的申请"),
+        ("waiting_applicant", "等待申请人（补正、缴费）"), ("waiting_third_party", "等待第三方或其他机关意见"),
+        ("to_register", "网上提交待登记"),
+    ]
+    return render(request, "applications/dashboard.html", {
+        "sections": [(key, label, boxes[key]) for key, label in sections],
+        "can_register": visible_agencies(request.user, "application.register").exists(),
+        "today": services.today(),
+    })
+
+
+@agency_required("application.register")
+def register(request):
+    agencies = visible_agencies(request.user, "application.register")
+    form = RegisterForm(request.POST or None, agencies=agencies)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            app = services.register_application(
+                d["agency"], form.applicant(), channel=d["channel"], actor=request.user,
+                submitted_on=d["submitted_on"], signed_for_on=d["signed_for_on"], confirmed_on=d["confirmed_on"],
+                request=request)
+        except WorkflowError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"已登记：{app.number}，收到申请日期{format_date(app.received_on)}。")
+            return redirect("applications:case", pk=app.pk)
+    return render(request, "applications/register.html", {"form": form, "error": error})
+
+
+def _case(request, pk) -> Application:
+    return get_agency_object_or_404(request, Application.objects.select_related("agency", "handler"),
+                                    action="application.view", pk=pk)
+
+
+def _case_context(request, app: Application, full_id: str | None = None) -> dict:
+    cal = services.calendar()
+    user = request.user
+    actions = []
+    for t in available(app.state):
+        if not can(user, t.action, app.agency):
+            continue
+        actions.append({"t": t, "fields": FIELDS.get(t.name, []), "items": range(1, ITEM_ROWS + 1) if t.name == "decide" else (),
+                        "date_label": DATE_LABELS.get(t.name, "办理日期")})
+    notices = []
+    if can(user, "letter.issue", app.agency):
+        notices = [(k, LETTER_KINDS[k]) for k, (ready, _) in NOTICE_READY.items() if ready(app)]
+    derivation = app.due_derivation or None
+    return {
+        "app": app, "state_label": state_label(app.state), "actions": actions, "notices": notices,
+        "deadlines": services.deadlines(app, cal), "derivation": derivation,
+        "suggestions": services.suggestions(app), "events": app.events.select_related("actor"),
+        "letters": app.letters.defer("docx", "pdf"), "consultations": app.consultations.all(),
+        "items": [(i, OUTCOMES[i.handling].label) for i in app.items.all()],
+        "outcome": OUTCOMES.get(app.outcome), "full_id": full_id,
+        "can_view_identity": can(user, "application.view_identity", app.agency),
+        "today": services.today(), "outcome_options": OUTCOME_OPTIONS,
+    }
+
+
+def _login_required(view):
+    return agency_required("application.view")(view)
+
+
+@_login_required
+def case(request, pk):
+    app = _case(request, pk)
+    return render(request, "applications/case.html", _case_context(request, app))
+
+
+@_login_required
+@require_POST
+def reveal_identity(request, pk):
+    app = _case(request, pk)
+    if not can(request.user, "application.view_identity", app.agency):
+        raise PermissionDenied("您没有查看申请人身份信息的权限。")
+    audit.record_identity_view(request, app, summary=f"查看申请人身份证件号码：{app.number or app.tracking_code}")
+    return render(request, "applications/case.html",
+                  _case_context(request, app, full_id=identity.decrypt(app.id_encrypted)))
+
+
+@_login_required
+@require_POST
+def do_transition(request, pk, name):
+    app = _case(request, pk)
+    if name not in TRANSITIONS:
+        raise Http404("没有这项操作。")
+    params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "on")}
+    if name == "decide":
+        params["items"] = [(request.POST.get(f"item{i}_description", ""), request.POST.get(f"item{i}_handling", ""))
+                           for i in range(1, ITEM_ROWS + 1)]
+    try:
+        services.transition(app, name, actor=request.user, on=request.POST.get("on") or None, request=request,
+                            **params)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已完成：{TRANSITIONS[name].label}")
+    return redirect("applications:case", pk=app.pk)
+
+
+@_login_required
+@require_POST
+def issue_notice(request, pk, kind):
+    app = _case(request, pk)
+    try:
+        letter = services.issue_notice(app, kind, actor=request.user, on=services.today(), request=request)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已出具{letter.title}（第{letter.version}版）")
+    return redirect("applications:case", pk=app.pk)
+
+
+@_login_required
+def letter_file(request, pk, fmt):
+    letter = get_agency_object_or_404(request, IssuedLetter.objects.select_related("application"),
+                                      action="application.view", agency_field="application__agency", pk=pk)
+    if fmt not in ("pdf", "docx"):
+        raise Http404("没有这种文件格式。")
+    if fmt == "pdf":
+        data, ctype = bytes(letter.pdf), "application/pdf"
+    else:
+        data, ctype = bytes(letter.docx), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    resp = HttpResponse(data, content_type=ctype)
+    name = f"{letter.application.number}-{letter.title}-v{letter.version}.{fmt}"
+    from urllib.parse import quote
+
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return resp
+
+
+@_login_required
+def fee_calculator(request):
+    agencies = visible_agencies(request.user, "application.view")
+    form = FeeForm(request.GET or None, agencies=agencies)
+    fee = error = None
+    counted = None
+    if request.GET and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if d["scheme"] == "per_page":
+                if not d["pages"]:
+                    raise WorkflowError("请填写页数。")
+                fee = law_fees.per_page_fee(d["pages"])
+            else:
+                nth = d["nth"]
+                if d["id_number"]:
+                    if not d["agency"] or not d["month"]:
+                        raise WorkflowError("按申请人统计时，请选择机关并填写月份。")
+                    try:
+                        y, m = (int(x) for x in d["month"].split("-"))
+                        first = date(y, m, 1)
+                    except ValueError:
+                        raise WorkflowError("月份格式应为 2024-03。") from None
+                    try:
+                        number = identity.normalize(d["id_type"], d["id_number"])
+                    except Exception as exc:  # ValidationError
+                        raise WorkflowError(getattr(exc, "messages", [str(exc)])[0]) from None
+                    key = identity.applicant_key(d["id_type"], number)
+                    nxt = date(y + (m == 12), m % 12 + 1, 1)
+                    counted = Application.objects.filter(agency=d["agency"], applicant_key=key,
+                                                         received_on__gte=first, received_on__lt=nxt).count()
+                    nth = counted + 1  # the next application of this applicant in that month
+                if not nth:
+                    raise WorkflowError("请填写本月第几件申请，或填写申请人证件号码由系统统计。")
+                fee = law_fees.per_application_fee(nth)
+        except (WorkflowError, ValueError) as exc:
+            error = getattr(exc, "message", str(exc))
+    return render(request, "applications/fees.html", {"form": form, "fee": fee, "error": error, "counted": counted})
+
+
+@agency_required("application.approve")
+def templates(request):
+    ensure_templates()
+    return render(request, "applications/templates.html", {"templates": LetterTemplate.objects.all()})
+
+
+@agency_required("application.approve")
+def template_edit(request, pk):
+    tpl = get_object_or_404(LetterTemplate, pk=pk)
+    form = LetterTemplateForm(request.POST or None, instance=tpl)
+    if request.method == "POST" and form.is_valid():
+        from django.template import TemplateSyntaxError
+
+        from .letters import ENGINE
+
+        try:
+            ENGINE.from_string(form.cleaned_data["body"])
+        except TemplateSyntaxError as exc:
+            form.add_error("body", f"模板语法有误：{exc}")
+        else:
+            form.save()
+            audit.record(actor=request.user, action="letter.template_edit", target=tpl,
+                         summary=f"修改文书模板：{tpl.title}", request=request)
+            messages.success(request, "模板已保存；已出具的文书不受影响。")
+            return redirect(reverse("applications:templates"))
+    return render(request, "applications/template_edit.html", {"form": form, "tpl": tpl})

@@ -1,0 +1,175 @@
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from gongkai.agencies.models import AuditEntry
+from gongkai.applications import services
+from gongkai.applications.models import Application
+from gongkai.applications.workflow import TRANSITIONS
+
+from .conftest import RIC, ROLES
+
+pytestmark = pytest.mark.django_db
+
+# Which roles may take each transition (agencies.permissions.MATRIX through workflow.TRANSITIONS).
+ALLOWED = {
+    "application.register": {"registrar"},
+    "application.handle": {"handler"},
+    "application.approve": {"head"},
+    "letter.issue": {"handler", "head"},
+}
+
+
+def client_for(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def public_form(**kw):
+    data = dict(applicant_type="natural_person", applicant_name="李四", id_type="ric", id_number=RIC,
+                phone="13900000000", email="", address="", title="某小区规划许可证",
+                description="请公开某小区的建设工程规划许可证。", document_number="", form_wanted="electronic")
+    data.update(kw)
+    return data
+
+
+def test_public_form_tracking_code_and_status_without_personal_data(agencies):
+    c = Client(enforce_csrf_checks=True)
+    r = c.get("/apply/t-own/")
+    assert r.status_code == 200 and "测试区甲局" in r.content.decode()
+    assert c.post("/apply/t-own/", public_form()).status_code == 403  # no CSRF token
+    token = r.cookies["csrftoken"].value
+    r = c.post("/apply/t-own/", {**public_form(), "csrfmiddlewaretoken": token})
+    app = Application.objects.get()
+    body = r.content.decode()
+    assert app.tracking_code in body and app.state == "submitted"
+    status = Client().get(f"/apply/status/?code={app.tracking_code.lower()}").content.decode()
+    assert "已提交，等待登记" in status
+    for secret in ("李四", RIC, app.id_masked, "13900000000", "规划许可证"):
+        assert secret not in status
+    assert "没有找到" in Client().get("/apply/status/?code=NOPE").content.decode()
+
+
+def test_public_form_errors_in_chinese(agencies):
+    r = Client().post("/apply/t-own/", public_form(id_number="123"))
+    assert "居民身份证号码不正确" in r.content.decode()
+    assert not Application.objects.exists()
+    assert Client().get("/apply/no-such-agency/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_case_page_visibility_per_role(make_case, staff, role):
+    app = make_case()
+    r = client_for(staff[role]).get(f"/staff/applications/{app.pk}/")
+    # Business roles of the agency and the supervisor of its parent read; admin and auditor do not (三员分立).
+    if role in ("registrar", "handler", "reviewer", "head", "supervisor"):
+        assert r.status_code == 200 and app.id_masked in r.content.decode()
+        assert RIC not in r.content.decode()
+    else:
+        assert r.status_code in (403, 404)
+
+
+def test_other_agency_staff_get_404(make_case, staff):
+    app = make_case()
+    c = client_for(staff["other_handler"])
+    assert c.get(f"/staff/applications/{app.pk}/").status_code == 404
+    assert c.post(f"/staff/applications/{app.pk}/do/start/", {"on": "2024-09-26"}).status_code == 404
+    assert Application.objects.get(pk=app.pk).state == "registered"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", ["start", "extend", "register", "issue_reply"])
+def test_transition_permission_matrix(make_case, staff, agencies, role, name):
+    """Role × transition in the own agency: allowed roles get past the permission check, others are refused."""
+    from gongkai.agencies.permissions import can
+
+    app = make_case()
+    allowed = role in ALLOWED[TRANSITIONS[name].action]
+    assert can(staff[role], TRANSITIONS[name].action, agencies["own"]) == allowed
+    assert not can(staff[role], TRANSITIONS[name].action, agencies["other"])
+    if name == "start":
+        r = client_for(staff[role]).post(f"/staff/applications/{app.pk}/do/start/", {"on": "2024-09-26"}, follow=True)
+        state = Application.objects.get(pk=app.pk).state
+        if allowed:
+            assert state == "in_progress"
+        else:
+            assert state == "registered"
+            if r.status_code == 200:
+                assert "权限" in r.content.decode()
+
+
+def test_transition_via_view_shows_chinese_error(make_case, staff):
+    app = make_case()
+    r = client_for(staff["head"]).post(f"/staff/applications/{app.pk}/do/approve/", {"on": "2024-09-26"}, follow=True)
+    assert "不能执行“负责人审批同意”" in r.content.decode()
+
+
+def test_identity_reveal_is_audited(make_case, staff):
+    app = make_case()
+    before = AuditEntry.objects.filter(action="identity.view").count()
+    r = client_for(staff["handler"]).post(f"/staff/applications/{app.pk}/identity/")
+    assert RIC in r.content.decode()
+    assert AuditEntry.objects.filter(action="identity.view", target_id=str(app.pk)).count() == before + 1
+    r = client_for(staff["supervisor"]).post(f"/staff/applications/{app.pk}/identity/")
+    assert r.status_code == 403
+
+
+def test_staff_registration_form(agencies, staff):
+    c = client_for(staff["registrar"])
+    assert c.get("/staff/applications/new/").status_code == 200
+    data = public_form(agency=agencies["own"].pk, channel="post", signed_for_on="2024-09-25", submitted_on="")
+    r = c.post("/staff/applications/new/", data, follow=True)
+    app = Application.objects.get()
+    assert app.received_on == date(2024, 9, 25) and "依申〔2024〕1号" in r.content.decode()
+    r = c.post("/staff/applications/new/", public_form(agency=agencies["own"].pk, channel="post"))
+    assert "签收日期" in r.content.decode() and Application.objects.count() == 1
+    assert client_for(staff["handler"]).get("/staff/applications/new/").status_code == 403
+
+
+def test_dashboard_boxes(make_case, staff, monkeypatch):
+    overdue = make_case(received=date(2024, 9, 25))
+    services.transition(overdue, "start", actor=staff["handler"], on=date(2024, 9, 26))
+    r = client_for(staff["handler"]).get("/staff/applications/")
+    body = r.content.decode()
+    assert r.status_code == 200
+    section = body.split('id="box-overdue"')[1].split("</section>")[0]
+    assert overdue.number in section
+    mine = body.split('id="box-mine"')[1].split("</section>")[0]
+    assert overdue.number in mine
+
+
+def test_fee_calculator(make_case, staff, agencies):
+    for d in range(1, 11):
+        make_case(received=date(2024, 3, d))
+    c = client_for(staff["handler"])
+    r = c.get("/staff/applications/fees/", {"scheme": "per_application", "agency": agencies["own"].pk,
+                                            "id_type": "ric", "id_number": RIC, "month": "2024-03"})
+    body = r.content.decode()
+    assert "已向本机关提出10件申请" in body and "计算结果：100元" in body
+    r = c.get("/staff/applications/fees/", {"scheme": "per_page", "pages": "201"})
+    assert "计算结果：2740元" in r.content.decode()  # 70×10 + 100×20 + 1×40
+    r = c.get("/staff/applications/fees/", {"scheme": "per_application", "nth": "31"})
+    assert "计算结果：200元" in r.content.decode()
+
+
+def test_letter_download_and_template_edit(make_case, staff):
+    app = make_case()
+    app = services.transition(app, "request_supplement", actor=staff["handler"], on=date(2024, 9, 27),
+                              note="请写明文号", deadline="2024-10-18")
+    c = client_for(staff["handler"])
+    r = c.post(f"/staff/applications/{app.pk}/notice/supplement/", follow=True)
+    letter = app.letters.get()
+    assert "补正告知书" in r.content.decode()
+    pdf = c.get(f"/staff/applications/letters/{letter.pk}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert c.get(f"/staff/applications/letters/{letter.pk}.exe").status_code == 404
+    assert client_for(staff["other_handler"]).get(f"/staff/applications/letters/{letter.pk}.pdf").status_code == 404
+    head = client_for(staff["head"])
+    assert head.get("/staff/applications/templates/").status_code == 200
+    from gongkai.applications.models import LetterTemplate
+    tpl = LetterTemplate.objects.get(kind="supplement")
+    r = head.post(f"/staff/applications/templates/{tpl.pk}/", {"title": tpl.title, "body": "{% for %}"})
+    assert "模板语法有误" in r.content.decode()
+    assert c.get("/staff/applications/templates/").status_code == 403
