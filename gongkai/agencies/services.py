@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from . import audit
@@ -49,6 +50,22 @@ def record_failure(username: str, ip: str | None) -> None:
 
 def clear_failures(username: str, ip: str | None) -> None:
     LoginAttempt.objects.filter(**_key(username, ip)).delete()
+
+
+def locked_usernames(usernames) -> list[str]:
+    """Those of ``usernames`` locked out from at least one IP right now."""
+    since = timezone.now() - LOCKOUT
+    rows = (LoginAttempt.objects.filter(username__in=list(usernames), failed_at__gt=since)
+            .values("username", "ip").annotate(n=Count("id")).filter(n__gte=MAX_FAILURES))
+    return sorted({r["username"] for r in rows})
+
+
+@transaction.atomic
+def unlock(*, actor, username: str, agency: Agency | None = None, request=None) -> None:
+    """Lift a lockout early (all IPs), e.g. after the administrator has checked with the person."""
+    LoginAttempt.objects.filter(username=username).delete()
+    audit.record(actor=actor, action="auth.unlock", agency=agency, request=request,
+                 summary=f"解除 {username} 的登录锁定", data={"username": username})
 
 
 @transaction.atomic

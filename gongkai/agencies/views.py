@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import AgencyContactForm, AuditFilterForm, CreateUserForm, GrantRoleForm, LoginForm
 from .models import Agency, AuditEntry, Staff
-from .permissions import MATRIX, agency_required, can, visible_agencies
+from .permissions import MATRIX, SITE_ACTIONS, agency_required, can, visible_agencies
 
 
 class LoginView(auth_views.LoginView):
@@ -50,7 +50,7 @@ def staff_links(user) -> list[dict]:
         for label, url_name, action in getattr(module, "STAFF_LINKS", ()):
             if action not in MATRIX:
                 continue
-            allowed = can(user, action) if action == "calendar.manage" else visible_agencies(user, action).exists()
+            allowed = can(user, action) if action in SITE_ACTIONS else visible_agencies(user, action).exists()
             if allowed:
                 try:
                     links.append({"label": label, "url": reverse(url_name)})
@@ -136,6 +136,12 @@ def manage_agency(request, agency: Agency):
                                            request=request)
                 messages.success(request, f"已新建账号 {d['username']}。请将初始密码当面告知本人。")
                 return redirect("agencies:manage", agency=agency.slug)
+        elif "unlock" in request.POST:
+            username = request.POST.get("unlock", "")
+            if Staff.objects.filter(agency=agency, user__username=username).exists():
+                services.unlock(actor=request.user, username=username, agency=agency, request=request)
+                messages.success(request, f"已解除 {username} 的登录锁定。")
+            return redirect("agencies:manage", agency=agency.slug)
         elif "contact" in request.POST and can(request.user, "agency.manage", agency):
             contact_form = AgencyContactForm(request.POST, instance=agency, prefix="contact")
             if contact_form.is_valid():
@@ -143,9 +149,10 @@ def manage_agency(request, agency: Agency):
                 messages.success(request, "已保存公开工作机构信息。")
                 return redirect("agencies:manage", agency=agency.slug)
     staff = Staff.objects.filter(agency=agency).select_related("user").order_by("role", "user__username")
+    locked = services.locked_usernames({s.user.username for s in staff})
     return render(request, "agencies/manage.html", {
         "agency": agency, "staff": staff, "grant_form": grant_form, "contact_form": contact_form,
-        "create_form": create_form,
+        "create_form": create_form, "locked": locked,
     })
 
 

@@ -147,3 +147,23 @@ def test_admin_creates_user_with_role(client, tree, people):
     assert 'class="error"' in html and "密码" in html
     mismatch = {**form, "create-username": "other1", "create-password2": "Different-Pass-2024"}
     assert "两次输入的密码不一致" in client.post("/staff/agencies/own/", mismatch).content.decode()
+
+
+def test_admin_unlocks_a_locked_colleague(client, tree, people):
+    from .conftest import PASSWORD
+
+    other = client.__class__()
+    for _ in range(5):
+        other.post("/accounts/login/", {"username": "handler", "password": "wrong-password"}, REMOTE_ADDR="192.0.2.5")
+    assert "已锁定" in other.post("/accounts/login/", {"username": "handler", "password": PASSWORD},
+                                 REMOTE_ADDR="192.0.2.5").content.decode()
+    client.force_login(people["admin"])
+    html = client.get("/staff/agencies/own/").content.decode()
+    assert "登录锁定" in html and 'value="handler"' in html
+    # A username outside the agency cannot be unlocked from here.
+    client.post("/staff/agencies/own/", {"unlock": "other_admin"})
+    assert not AuditEntry.objects.filter(action="auth.unlock").exists()
+    assert client.post("/staff/agencies/own/", {"unlock": "handler"}).status_code == 302
+    assert AuditEntry.objects.get(action="auth.unlock").data == {"username": "handler"}
+    resp = other.post("/accounts/login/", {"username": "handler", "password": PASSWORD}, REMOTE_ADDR="192.0.2.5")
+    assert resp.status_code == 302
