@@ -72,3 +72,15 @@ def test_docx_round_trip(report):
 @given(reports())
 def test_pdf_round_trip(report):
     _assert_same(_parse_bytes(render(report, "pdf"), "report.pdf"), report)
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx", "xlsx", "pdf"])
+def test_control_characters_do_not_break_documents(fmt):
+    """Text pasted from other programs may carry control characters that XML cannot hold."""
+    report = all_layout_variants()[1]
+    report.agency = "示例\x0b县人民政府"
+    report.sections["6"] = "本年度\x01未收取\x0c信息处理费。"
+    data = render(report, fmt)
+    parsed = read_xlsx(data) if fmt == "xlsx" else _parse_bytes(data, f"report.{fmt}")
+    assert parsed.agency == "示例县人民政府"
+    assert parsed.sections["6"] == "本年度未收取信息处理费。"

@@ -20,7 +20,7 @@ from lxml import etree
 
 from ..layouts import SECTION_TITLES
 from ..model import Report, format_cell
-from .grid import TABLE_SECTIONS, Grid, grids, report_title
+from .grid import TABLE_SECTIONS, Grid, grids, printable, report_title
 
 LATIN_FONT = "Times New Roman"
 BODY_FONT = "仿宋"  # text, as in official documents
@@ -84,8 +84,8 @@ def _setup(document, report: Report) -> None:
     styles["Heading 2"].paragraph_format.space_after = Pt(6)
     _add_font_table_entries(document)
     props = document.core_properties
-    props.title = report_title(report)
-    props.author = report.agency or ""
+    props.title = printable(report_title(report))
+    props.author = printable(report.agency or "")
     props.language = "zh-CN"
 
 
@@ -122,21 +122,21 @@ def _add_table(document, grid: Grid) -> None:
         paragraph = cell.paragraphs[0]
         left = gc.kind == "note" or gc.scope in ("row", "rowgroup")
         paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(printable(text))
         _set_fonts(run, TABLE_FONT, size=9 if gc.kind == "note" or grid.table == "appeals" else 10.5)
 
 
 def render_docx(report: Report) -> bytes:
     document = Document()
     _setup(document, report)
-    document.add_heading(report_title(report), level=1)
+    document.add_heading(printable(report_title(report)), level=1)
     tables = {TABLE_SECTIONS[g.table]: g for g in grids(report)}
     for num, heading in SECTION_TITLES.items():
         document.add_heading(heading, level=2)
         if num in tables:
             _add_table(document, tables[num])
             continue
-        for text in (report.sections.get(num) or "").splitlines():
+        for text in printable(report.sections.get(num) or "").splitlines():
             if text.strip():
                 paragraph = document.add_paragraph(text.strip())
                 paragraph.paragraph_format.first_line_indent = Pt(24)  # two characters

@@ -6,6 +6,7 @@ are those of Art. 50 of the Regulations (国办公开办函〔2019〕60号 / 〔
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -185,3 +186,12 @@ def report_title(report: Report) -> str:
     """"<agency><year>年政府信息公开工作年度报告", the title every published report carries."""
     year = f"{report.year}年" if report.year is not None else ""
     return f"{report.agency or ''}{year}政府信息公开工作年度报告"
+
+
+# Control characters XML 1.0 forbids (DOCX, XLSX) and HTML parsers drop: invisible, so removed, not refused.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """Text as every renderer prints it: without the control characters a document cannot hold."""
+    return _XML_ILLEGAL.sub("", text)

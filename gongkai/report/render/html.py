@@ -5,12 +5,19 @@ passes ``findings`` to highlight the cells a rule names).
 """
 from __future__ import annotations
 
-from html import escape
+from html import escape as _escape
 from typing import Any, Iterable
 
 from ..layouts import SECTION_TITLES
 from ..model import UNREADABLE, Report, format_cell
-from .grid import TABLE_SECTIONS, Grid, grids, report_title
+from .grid import TABLE_SECTIONS, Grid, grids, printable, report_title
+
+
+
+def escape(text: str) -> str:
+    """HTML-escaped, without control characters (see ``grid.printable``)."""
+    return _escape(printable(text))
+
 
 # Screen and print styles. Fonts: Windows/WPS names first, then Noto/Source Han, so no web font is needed.
 TABLE_CSS = """
@@ -135,7 +142,7 @@ def render_tables_html(report: Report, findings: Iterable[Any] | None = None, id
 
 
 def _prose_html(report: Report, num: str) -> str:
-    paragraphs = [p.strip() for p in (report.sections.get(num) or "").splitlines() if p.strip()]
+    paragraphs = [p.strip() for p in printable(report.sections.get(num) or "").splitlines() if p.strip()]
     body = "".join(f"<p>{escape(p)}</p>\n" for p in paragraphs)
     return f'<section class="gk-section" id="section-{num}">\n<h2>{escape(SECTION_TITLES[num])}</h2>\n{body}</section>'
 

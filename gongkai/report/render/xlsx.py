@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from ..layouts import LAYOUTS, PROSE_SECTIONS, SECTION_TITLES
 from ..model import Report
-from .grid import TABLE_SECTIONS, Grid, grids, report_title
+from .grid import TABLE_SECTIONS, Grid, grids, printable, report_title
 
 INFO_SHEET = "报告信息"
 # Labels of the rows of the details sheet (column A); the values are in column B.
@@ -31,7 +31,7 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 def _put(cell, value) -> None:
     """Set a value; text is always stored as text, so "=…" in a name or a paragraph never runs as a formula."""
-    cell.value = value
+    cell.value = printable(value) if isinstance(value, str) else value
     if isinstance(value, str):
         cell.data_type = "s"
 
@@ -95,8 +95,8 @@ def render_xlsx(report: Report) -> bytes:
     _info_sheet(wb.active, report)
     for grid in sorted(grids(report), key=lambda g: TABLE_SECTIONS[g.table]):
         _table_sheet(wb.create_sheet(), grid)
-    wb.properties.title = report_title(report)
-    wb.properties.creator = report.agency or ""
+    wb.properties.title = printable(report_title(report))
+    wb.properties.creator = printable(report.agency or "")
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
