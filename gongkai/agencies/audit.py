@@ -64,7 +64,9 @@ def compute_hash(entry: AuditEntry) -> str:
 
 def client_ip(request) -> str | None:
     # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR") or None if request is not None else None
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def record(*, actor, action: str, agency=None, target=None, summary: str, data: dict | None = None,
@@ -75,6 +77,8 @@ def record(*, actor, action: str, agency=None, target=None, summary: str, data: 
     """
     if not action or not summary:
         raise ValueError("audit.record needs an action and a summary")
+    if target is not None and target.pk is None:
+        raise ValueError("audit.record target must be saved first")
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None  # AnonymousUser
     # Round-trip through JSON so the stored value is exactly what gets hashed (dates → strings).
