@@ -346,12 +346,18 @@ def find_headings(lines: list[str]) -> list[tuple[int, str]]:
         text = line.strip(_SPACE)
         if "。" in text.rstrip("。") or "，" in text:
             continue  # a sentence, not a heading
-        key = norm(_HEADING_PREFIX.sub("", text, count=1))
+        prefix = _HEADING_PREFIX.match(text)
+        numbered = bool(prefix and prefix.group(0).strip())
+        if not numbered and text.endswith("。"):
+            continue  # an unnumbered line ending a sentence is prose
+        key = norm(text[prefix.end():] if prefix else text)
         key = _HEADING_LEAD.sub("", key, count=1)
         if not key or len(key) > 30:
             continue
         for num, words in _SECTION_WORDS:
-            if num not in seen and any(key.startswith(w) and len(key) <= len(w) + 6 for w in words):
+            # Numbered: the title may carry a few more words; unnumbered: it must be the title itself.
+            if num not in seen and any(key.startswith(w) and len(key) <= len(w) + 6 if numbered else key == w or key == w + "情况"
+                                       for w in words):
                 out.append((i, num))
                 seen.add(num)
                 break
@@ -503,7 +509,7 @@ def assemble(doc: Document) -> Report:
 
     _fill_proactive(report, fill, pro_streams)
     _fill_applications(report, fill, app_read)
-    _fill_appeals(report, fill, appeal_streams)
+    _fill_appeals(report, fill, appeal_streams, doc.tables)
 
     # -- sections 一, 五, 六 -------------------------------------------------------------------
     bounds = [i for i, _ in headings] + [len(lines)]
@@ -696,8 +702,31 @@ def _appeal_values(s: list[Tok], n: int) -> list[Tok] | None:
     return vals
 
 
-def _fill_appeals(report: Report, fill: Filler, streams: list) -> None:
+def _appeal_row_from_grids(tables: list[list[list[str | None]]], n: int) -> list[Tok] | None:
+    """Table 四's data row read by position from a grid of at least 15 columns: its last row made only of
+    numbers and blanks. Position decides, so a blank cell (or one a PDF reader left as ``None``) stays
+    in its column."""
+    for grid in tables:
+        if not grid or max(len(r) for r in grid) < n:
+            continue
+        text = norm("".join(c for r in grid for c in r if c))
+        if not any(m in text for m in _GRID_MARKS["appeals"]):
+            continue
+        for row in reversed(grid):
+            cells = row[-n:] if len(row) >= n else None
+            if cells is None:
+                continue
+            if any(c for c in cells) and all(c is None or _is_value(clean_cell(c)) for c in cells):
+                return [Tok(clean_cell(c or ""), 0, True) for c in cells]
+    return None
+
+
+def _fill_appeals(report: Report, fill: Filler, streams: list, tables: list | None = None) -> None:
     n = len(APPEAL_COLUMNS) * len(APPEAL_GROUPS)
+    positional = _appeal_row_from_grids(tables or [], n)
+    if positional is not None:
+        head = Tok(APPEAL_GROUPS[0][1], 0, False)  # the stream form _appeal_values reads: header, then the row
+        streams = [lambda: [head, *positional], *streams]
     found = []
     for thunk in streams:
         v = _appeal_values(thunk(), n)
