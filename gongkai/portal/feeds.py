@@ -1,0 +1,68 @@
+"""Atom feed of newly published catalogue items, one per agency."""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+
+from gongkai.agencies.models import Agency
+
+from .services import published_items
+
+FEED_ITEMS = 50
+
+
+class ItemsFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Agency, slug=slug, is_active=True)
+
+    def title(self, agency):
+        return f"{agency.name} 主动公开信息"
+
+    def subtitle(self, agency):
+        return f"{agency.name}政府信息公开专栏新发布的主动公开信息"
+
+    def link(self, agency):
+        return reverse("portal:items", args=[agency.slug])
+
+    def items(self, agency):
+        return (published_items(agency)
+                .order_by("-published_at", "-date_published", "-id")[:FEED_ITEMS])
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        parts = [f"索引号：{item.index_number}"]
+        if item.document_number:
+            parts.append(f"文号：{item.document_number}")
+        parts.append(f"分类：{item.category.name}")
+        if item.summary:
+            parts.append(item.summary)
+        return "；".join(parts)
+
+    def item_link(self, item):
+        return reverse("portal:item", args=[item.agency.slug, item.pk])
+
+    def item_guid(self, item):
+        return item.index_number
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        if item.published_at:
+            return item.published_at
+        day = item.date_published or item.date_made
+        return timezone.make_aware(datetime.combine(day, time(9, 0)))
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [item.category.name]
