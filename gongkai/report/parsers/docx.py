@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 from lxml import etree
 
@@ -29,6 +30,7 @@ _GRID_BEFORE = etree.XPath("string(w:trPr/w:gridBefore/@w:val)", namespaces={"w"
 _WS = re.compile(r"[ \t\r\n\xa0\u2002-\u200b]+")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 MAX_SPAN = 60
+MAX_XML = 200 * 1024 * 1024  # a zip bomb guard: the input itself is at most 50 MB
 
 
 def parse_docx(data: bytes) -> Report:
@@ -38,9 +40,12 @@ def parse_docx(data: bytes) -> Report:
 def docx_document(data: bytes) -> Document:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if zf.getinfo("word/document.xml").file_size > MAX_XML:
+                raise ReportError("DOCX 正文解压后过大（超过 200 MB），未读取")
             xml = zf.read("word/document.xml")
         root = etree.fromstring(xml, _PARSER)
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zipfile.LargeZipFile) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zipfile.LargeZipFile, zlib.error, NotImplementedError,
+            RuntimeError, ValueError) as exc:
         raise ReportError(f"DOCX 文件已损坏，无法读取：{exc}") from None
     except etree.XMLSyntaxError as exc:
         raise ReportError(f"DOCX 文件已损坏（document.xml 不是有效的 XML）：{exc}") from None
