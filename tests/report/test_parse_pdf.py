@@ -90,6 +90,42 @@ def test_huaian_document_is_clean(shared):
     assert any(line.startswith("六、其他需要报告的事项") for line in lines)
 
 
+def strip_ruling_lines(data: bytes) -> bytes:
+    """The same PDF with every drawn path removed: the tables lose their ruling lines, text stays."""
+    import pypdf  # test dependency (pyproject [test])
+    from pypdf.generic import ContentStream, NameObject
+
+    path_ops = {b"m", b"l", b"c", b"v", b"y", b"h", b"re", b"S", b"s", b"f", b"F", b"f*", b"B", b"B*",
+                b"b", b"b*", b"n", b"W", b"W*"}
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    writer = pypdf.PdfWriter()
+    for page in reader.pages:
+        content = ContentStream(page.get_contents(), reader)
+        content.operations = [(operands, op) for operands, op in content.operations if op not in path_ops]
+        page[NameObject("/Contents")] = writer._add_object(content)
+        writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_huaian_without_ruling_lines_reads_the_same(shared, huaian):
+    """The real 淮安 layout with its rules gone: vertical "三、本年度办理结果", wrapped labels with the
+    values between their lines, "（四）无" / "法提供" cut by the page break — all from text lines."""
+    data = strip_ruling_lines(corpus(shared, "09-huaian-city-2024.pdf"))
+    assert not any(p.rects or p.lines for p in pdfplumber.open(io.BytesIO(data)).pages)
+    lines, tables = extract_lines_and_tables(data)
+    assert tables == []
+    assert "（四）无法提供" in lines and "三、本年度办理结果" in lines
+    assert "（二）部分公开（区分处理的，只计这一情形，不计其他情形）\t447\t7\t0\t0\t0\t0\t454" in lines
+    assert "1、申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\t67\t3\t0\t0\t1\t0\t71" in lines
+    unruled = parse_pdf(data)
+    assert unruled.unreadable == []
+    for key, _, value in huaian.cells():
+        assert unruled.get(key) == value, key
+    assert (unruled.agency, unruled.year, unruled.sections) == (huaian.agency, huaian.year, huaian.sections)
+
+
 # -- 洪泽区 2023: printed 0 totals, collapsed （六）其他处理 ----------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -582,7 +582,7 @@ def _split_group_prefix(segs: list[tuple[float, float, str]], pending: dict) -> 
     return segs
 
 
-def _assemble_unruled(lines: list[_Line]) -> list[_Line]:
+def _assemble_unruled(lines: list[_Line], carry: dict[int, str]) -> list[_Line]:
     """Rebuild the rows of a table printed without ruling lines.
 
     Group labels printed in their own column (vertically, one character per line, or wrapped as
@@ -591,9 +591,14 @@ def _assemble_unruled(lines: list[_Line]) -> list[_Line]:
     values of a tall cell, vertically centred: printed before, between or after the label's lines)
     is given to the label block it sits in or, failing that, to the neighbouring block still
     without values. Numbers are never moved between two blocks that both already have values.
+
+    ``carry`` holds group labels cut by the page break ("（四）无" / "法提供"): those still incomplete
+    at the start of the call are continued here; those incomplete at the end are left in it for the
+    next page instead of being emitted (the caller empties it when no page follows).
     """
     # 1. Strip group-label fragments, accumulating them per column (x position).
-    pending: dict[int, tuple[str, int]] = {}  # column x → (text so far, index of first row)
+    pending: dict[int, tuple[str, int]] = {x: (text, 0) for x, text in carry.items()}  # x → (text, first row)
+    carry.clear()
     groups_at: dict[int, list[str]] = {}
     rows: list[_Line] = []
     for line in lines:
@@ -618,12 +623,15 @@ def _assemble_unruled(lines: list[_Line]) -> list[_Line]:
                 del pending[c]
         if segs:
             rows.append(_Line(line.top, line.bottom, segs[0][0], segs[-1][1], segs))
-    for text, at in pending.values():
-        groups_at.setdefault(at, []).append(text)
+    carry.update({x: text for x, (text, _) in pending.items()})
 
     # 2. Label blocks: a row marker starts a block; aligned wrapped lines continue it.
     blocks: list[dict] = []
     loose: list[tuple[int, _Line]] = []  # numeric-only lines, by position in ``rows``
+    # In a table whose rows are numbered (一、 （一） 1.), an unnumbered line under a label goes on
+    # with that label, however loosely the lines of a tall cell are spaced.
+    valued = [line for line in rows if line.numbers and len(line.numbers) < len(line.segments)]
+    numbered = bool(valued) and sum(bool(_ROW_MARKER.match(line.segments[0][2])) for line in valued) >= 0.6 * len(valued)
     for i, line in enumerate(rows):
         label = [seg for seg in line.segments if not _is_number(seg[2])]
         if not label:
@@ -632,12 +640,15 @@ def _assemble_unruled(lines: list[_Line]) -> list[_Line]:
         prev = blocks[-1] if blocks else None
         text = "\t".join(seg[2] for seg in label)  # separate cells (e.g. a header row) stay apart
         height = line.bottom - line.top
-        # Wrapped lines of one label sit tight; the next row starts after the cell padding. While
-        # the block has no values yet, a looser gap is allowed (its values may sit in between).
+        # Wrapped lines of one label sit tight; the next row starts after the cell padding. A line
+        # of values printed between two label lines (centred in the tall cell) also binds them.
+        gap = line.top - prev["bottom"] if prev else 0.0
+        values_between = prev is not None and not prev["numbers"] and any(
+            prev["last"] < j < i for j, _ in loose) and gap < 2 * height
         if (
             prev is not None and not _ROW_MARKER.match(text) and abs(label[0][0] - prev["x0"]) <= 3
-            and line.top - prev["bottom"] < 0.75 * height and len(label) == 1 and prev["cells"] == 1
-            and not (prev["numbers"] and line.numbers)
+            and (gap < 0.75 * height or values_between or (numbered and gap < 2 * height))
+            and len(label) == 1 and prev["cells"] == 1 and not (prev["numbers"] and line.numbers)
         ):
             prev["text"] += text
             prev["bottom"] = line.bottom
@@ -689,6 +700,12 @@ def _is_tabular(line: _Line) -> bool:
 
 def _unruled_tables(pages: list[_Page]) -> None:
     """Apply ``_assemble_unruled`` to each run of text lines that contains a table."""
+    carry: dict[int, str] = {}  # group-label fragments cut by a page break
+
+    def emit_carry(out: list[tuple[float, object]]) -> None:
+        out.extend((0.0, _Line(0, 0, 0, 0, [(0, 0, text)])) for text in carry.values())
+        carry.clear()
+
     for page in pages:
         out: list[tuple[float, object]] = []
         run: list[_Line] = []
@@ -702,16 +719,20 @@ def _unruled_tables(pages: list[_Page]) -> None:
                 # Wrapped label lines before the first / after the last values (a row cut by the
                 # page break): they sit in the label column, well right of the text margin.
                 def in_label_column(line: _Line) -> bool:
-                    return line.x0 > margin + 30 and len(line.text) <= 25
+                    return (line.x0 > margin + 30 and len(line.text) <= 25) or (
+                        line.x0 > margin and _group_prefix(line.text))
 
                 while end < len(run) and in_label_column(run[end]):
                     end += 1
                 while start > 0 and in_label_column(run[start - 1]):
                     start -= 1
                 out.extend((line.top, line) for line in run[:start])
-                out.extend((line.top, line) for line in _assemble_unruled(run[start:end]))
+                out.extend((line.top, line) for line in _assemble_unruled(run[start:end], carry))
                 out.extend((line.top, line) for line in run[end:])
+                if end < len(run):
+                    emit_carry(out)  # the table ended on this page
             else:
+                emit_carry(out)
                 out.extend((line.top, line) for line in run)
             run.clear()
 
@@ -720,8 +741,11 @@ def _unruled_tables(pages: list[_Page]) -> None:
                 run.append(item)
             else:
                 flush()
+                emit_carry(out)
                 out.append((top, item))
         flush()
+        if page is pages[-1]:
+            emit_carry(out)
         page.items = out
 
 
