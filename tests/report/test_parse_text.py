@@ -302,3 +302,10 @@ def test_title_forms(title, agency, year):
     from gongkai.report.parsers.core import find_title
 
     assert find_title(["", title, "", "一、总体情况"]) == (agency, year)
+
+
+def test_heading_running_on_into_its_text(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8").replace("一、总体情况\n2024年，", "一、总体情况：2024年，", 1)
+    parsed = parse_file(write(tmp_path, text))
+    assert parsed.sections["1"].startswith("2024年，淄博市临淄区行政审批服务局全面贯彻落实党的二十大精神")
+    assert parsed.headings == ["1", "2", "3", "4", "5", "6"]

@@ -336,31 +336,53 @@ _HEADING_START = frozenset("一二三四五六七八九十123456７８９０１�
 _HEADING_LEAD = re.compile(r"^(?:关于)?(?:本机关|本单位|本年度|\d{4}年度?)?(?:政府信息公开工作|政府信息公开|政务公开工作)?")
 
 
-def find_headings(lines: list[str]) -> list[tuple[int, str]]:
-    """(line index, section number) of each section heading, first occurrence of each number."""
+def _heading_number(text: str) -> str | None:
+    """The section a heading line names (by its words), or None."""
+    prefix = _HEADING_PREFIX.match(text)
+    numbered = bool(prefix and prefix.group(0).strip())
+    if not numbered and text.endswith("。"):
+        return None  # an unnumbered line ending a sentence is prose
+    key = norm(text[prefix.end():] if prefix else text)
+    key = _HEADING_LEAD.sub("", key, count=1)
+    if not key or len(key) > 30:
+        return None
+    for num, words in _SECTION_WORDS:
+        # Numbered: the title may carry a few more words; unnumbered: it must be the title itself.
+        if any(key.startswith(w) and len(key) <= len(w) + 6 if numbered else key == w or key == w + "情况" for w in words):
+            return num
+    return None
+
+
+_INLINE_SPLIT = re.compile(r"[：:。]")
+
+
+def find_headings(lines: list[str], inline: dict[int, str] | None = None) -> list[tuple[int, str]]:
+    """(line index, section number) of each section heading, first occurrence of each number.
+
+    A numbered heading that runs on into its text ("一、总体情况：2024年，…") counts; the text after
+    it goes into ``inline`` by line index.
+    """
     out: list[tuple[int, str]] = []
     seen: set[str] = set()
     for i, line in enumerate(lines):
-        if len(line) > 60 or not line or line[0] not in _HEADING_START or not _HEADING_HINT.search(line):
+        if not line or line[0] not in _HEADING_START or not _HEADING_HINT.search(line[:40]):
             continue
         text = line.strip(_SPACE)
-        if "。" in text.rstrip("。") or "，" in text:
-            continue  # a sentence, not a heading
-        prefix = _HEADING_PREFIX.match(text)
-        numbered = bool(prefix and prefix.group(0).strip())
-        if not numbered and text.endswith("。"):
-            continue  # an unnumbered line ending a sentence is prose
-        key = norm(text[prefix.end():] if prefix else text)
-        key = _HEADING_LEAD.sub("", key, count=1)
-        if not key or len(key) > 30:
-            continue
-        for num, words in _SECTION_WORDS:
-            # Numbered: the title may carry a few more words; unnumbered: it must be the title itself.
-            if num not in seen and any(key.startswith(w) and len(key) <= len(w) + 6 if numbered else key == w or key == w + "情况"
-                                       for w in words):
-                out.append((i, num))
-                seen.add(num)
-                break
+        num = rest = None
+        if len(text) <= 60 and not ("。" in text.rstrip("。") or "，" in text):
+            num = _heading_number(text)
+        if num is None:
+            m = _INLINE_SPLIT.search(text, 0, 34)
+            if m and text[m.end():].strip(_SPACE):
+                head = text[: m.start()]
+                if _HEADING_PREFIX.match(head).group(0).strip() and "，" not in head:
+                    num = _heading_number(head)
+                    rest = text[m.end():].strip(_SPACE)
+        if num is not None and num not in seen:
+            out.append((i, num))
+            seen.add(num)
+            if rest and inline is not None:
+                inline[i] = rest
     return out
 
 
@@ -450,7 +472,8 @@ def _line_regions(lines: list[str], headings: list[tuple[int, str]]) -> dict[str
 
 def assemble(doc: Document) -> Report:
     lines = doc.lines
-    headings = find_headings(lines)
+    inline: dict[int, str] = {}
+    headings = find_headings(lines, inline)
     agency, year = find_title(lines)
     grid_streams = _grid_streams(doc.tables) if doc.tables else {}
     regions = _line_regions(lines, headings)
@@ -515,7 +538,10 @@ def assemble(doc: Document) -> Report:
     bounds = [i for i, _ in headings] + [len(lines)]
     for (i, num), end in zip(headings, bounds[1:]):
         if num in ("1", "5", "6"):
-            report.sections[num] = section_text(lines, i + 1, end)
+            text = section_text(lines, i + 1, end)
+            if i in inline:
+                text = inline[i] + ("\n" + text if text else "")
+            report.sections[num] = text
     return report
 
 
