@@ -309,3 +309,12 @@ def test_heading_running_on_into_its_text(shared, tmp_path):
     parsed = parse_file(write(tmp_path, text))
     assert parsed.sections["1"].startswith("2024年，淄博市临淄区行政审批服务局全面贯彻落实党的二十大精神")
     assert parsed.headings == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_all_blank_appeals_row_is_null(shared, tmp_path):
+    text = (shared / SEED).read_text("utf-8")
+    head, tail = text.split("五、存在的主要问题及改进情况")
+    head = re.sub(r"(\t0\n){15}\n*$", "\t\n" * 15 + "\n\n", head)
+    parsed = parse_file(write(tmp_path, head + "五、存在的主要问题及改进情况" + tail))
+    assert all(v is None for row in parsed.appeals.values() for v in row.values())
+    assert not parsed.unreadable

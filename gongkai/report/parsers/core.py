@@ -720,7 +720,10 @@ def _appeal_values(s: list[Tok], n: int) -> list[Tok] | None:
     if cur:
         runs.append(cur)
     real = [r for r in runs if any(clean_cell(t.text) for t in r)]
-    vals = (real or runs or [[]])[0]
+    if real:
+        vals = real[0]
+    else:  # all blank: the data row is the last run long enough (header fillers come before it)
+        vals = next((r for r in reversed(runs) if len(r) >= n), runs[0] if runs else [])
     while len(vals) > n and not clean_cell(vals[-1].text):
         vals = vals[:-1]
     while len(vals) > n and not clean_cell(vals[0].text):
@@ -738,10 +741,12 @@ def _appeal_row_from_grids(tables: list[list[list[str | None]]], n: int) -> list
         text = norm("".join(c for r in grid for c in r if c))
         if not any(m in text for m in _GRID_MARKS["appeals"]):
             continue
-        for row in reversed(grid):
+        for k, row in enumerate(reversed(grid)):
             cells = row[-n:] if len(row) >= n else None
             if cells is None:
                 continue
+            if k == 0 and "" in cells and not any(c for c in cells) and len(grid) > 1:
+                return [Tok("", 0, True) for _ in cells]  # the data row printed empty: every cell blank
             if any(c for c in cells) and all(c is None or _is_value(clean_cell(c)) for c in cells):
                 return [Tok(clean_cell(c or ""), 0, True) for c in cells]
     return None
