@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AgenciesConfig(AppConfig):
@@ -6,4 +7,6 @@ class AgenciesConfig(AppConfig):
     verbose_name = "机构与用户"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the login receivers)
+        from . import signals  # connects the login receivers
+
+        post_migrate.connect(signals.reinstall_audit_guard, sender=self, dispatch_uid="agencies.audit_guard")

@@ -36,3 +36,11 @@ def on_logged_in(sender, request=None, user=None, **kwargs):
 def on_logged_out(sender, request=None, user=None, **kwargs):
     if user is not None:
         audit.record(actor=user, action="auth.logout", request=request, summary=f"{user.get_username()} 退出")
+
+
+def reinstall_audit_guard(sender, using="default", **kwargs):
+    """After every migrate: put the audit triggers back. SQLite rebuilds a table to alter it, which
+    silently drops its triggers; installing is idempotent."""
+    from django.db import connections
+
+    audit.install_guard(connections[using])

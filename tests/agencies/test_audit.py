@@ -201,3 +201,12 @@ def test_awkward_data_survives_the_database_round_trip():
     assert stored.summary == "含空字符"
     assert audit.verify_chain() == []
 
+
+
+@pytest.mark.django_db
+def test_migrate_puts_the_guard_back():
+    entry = _write(1)[0]
+    audit.remove_guard()  # as a SQLite table rebuild would
+    call_command("migrate", verbosity=0)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _sql(f"UPDATE {audit.TABLE} SET summary = 'x' WHERE id = %s", [entry.pk])
