@@ -318,3 +318,36 @@ def test_all_blank_appeals_row_is_null(shared, tmp_path):
     parsed = parse_file(write(tmp_path, head + "五、存在的主要问题及改进情况" + tail))
     assert all(v is None for row in parsed.appeals.values() for v in row.values())
     assert not parsed.unreadable
+
+
+def test_browser_copy_with_tab_separated_rows(tmp_path):
+    """Copying a web table gives one line per row, cells between tabs, empty cells as empty strings."""
+    from gongkai.report.layouts import APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, SECTION_TITLES
+    from gongkai.report.model import format_cell
+
+    r = sample_report()
+    r.appeals["reconsideration"]["upheld"] = None
+    r.applications["granted"]["natural_person"] = None
+
+    def cells(table, row, cols):
+        return [format_cell(r.get(f"{table}.{row}.{c.key}")) for c in cols]
+
+    out = [f"{r.agency}{r.year}年政府信息公开工作年度报告"]
+    for num, title in SECTION_TITLES.items():
+        out.append(title)
+        if num == "2":
+            for p in r.spec.proactive:
+                out += [p.subtable, "\t".join(["信息内容", *(c.label for c in p.columns)]),
+                        "\t".join([p.label, *cells("proactive", p.key, p.columns)])]
+        elif num == "3":
+            out.append("\t".join(["", "", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]))
+            for a in r.application_rows():
+                out.append("\t".join([a.groups[-1] if a.groups else "", a.label, *cells("applications", a.key, APPLICANT_COLUMNS)]))
+        elif num == "4":
+            out += ["行政复议\t行政诉讼", "\t".join(c.label for _ in APPEAL_GROUPS for c in APPEAL_COLUMNS)]
+            out.append("\t".join(v for g, _ in APPEAL_GROUPS for v in cells("appeals", g, APPEAL_COLUMNS)))
+        else:
+            out += r.sections[num].split("\n")
+    parsed = parse_file(write(tmp_path, "\n".join(out) + "\n"))
+    assert_same(parsed, r)
+    assert parsed.appeals["reconsideration"]["upheld"] is None

@@ -13,7 +13,8 @@ Contract shared by all format modules:
 Conventions of ``Document``:
 - In ``lines``, a table cell may be written as its own line starting with a tab ("\\tlabel", "\\t0";
   "\\t" alone is an empty cell) and a line with no text and no tab separates table rows — the form a web
-  page takes when copied as text. A line "a\\tb\\tc" is one table row of three cells.
+  page takes when copied as text. A line with two or more tabs is one table row, cells split at the
+  tabs ("a\\tb\\tc"; "\\t\\t0" is two empty cells and a 0).
 - In ``tables``, ``""`` is an empty cell and ``None`` a position covered by a merged cell that starts
   elsewhere (pdfplumber's convention); a grid may also repeat the merged text instead.
 
@@ -96,8 +97,8 @@ def stream_from_lines(lines: list[str]) -> list[Tok]:
             row += 1
             continue
         parts = line.split("\t")
-        if line.startswith("\t"):
-            parts = parts[1:]  # the tab is the cell's indentation
+        if len(parts) == 2 and not parts[0].strip():
+            parts = parts[1:]  # "\tcell": the tab is the cell's indentation (one cell per line)
         for p in parts:
             _add_cell(out, p, row)
         if len(parts) > 1:
