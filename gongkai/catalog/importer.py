@@ -186,7 +186,8 @@ class _Validator:
             if len(v[f]) > limit:
                 err(f, f"超过 {limit} 个字符")
         out: dict = {f: v[f] for f in ("index_number", "title", "document_number", "issuer", "topic", "summary")}
-        out["body"] = sanitize_body(v["body"])
+        body = v["body"]
+        out["body"] = sanitize_body(body) if any(c in body for c in "<>&") else body
         for f in ("date_made", "date_published", "validity_date", "issued_on"):
             out[f] = None
             if v[f]:

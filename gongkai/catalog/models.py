@@ -101,17 +101,19 @@ class Item(models.Model):
         NORMATIVE = "normative_document", "行政规范性文件"
         OTHER = "other", "其他"
 
+    # Indexes are few on purpose (bulk imports of 100,000 rows): the natural-key constraint starts with
+    # agency and serves as its index; (agency, state, date_published) serves listings.
     agency = models.ForeignKey("agencies.Agency", verbose_name="机关", on_delete=models.PROTECT,
-                               related_name="catalog_items")
+                               related_name="catalog_items", db_index=False)
     # Art. 12: index number = credit code "/" year "-" serial (services.allocate_index_numbers).
     index_number = models.CharField("索引号", max_length=60, unique=True)
     title = models.CharField("标题", max_length=300)
     document_number = models.CharField("文号", max_length=100, blank=True)
     issuer = models.CharField("发布机构", max_length=100)
-    date_made = models.DateField("成文日期", db_index=True)
+    date_made = models.DateField("成文日期")
     date_changed = models.DateField("变更日期", null=True, blank=True,
                                     help_text="信息变更的，自变更之日起重新计算公开期限（《条例》第二十六条）。")
-    date_published = models.DateField("发布日期", null=True, blank=True, db_index=True)
+    date_published = models.DateField("发布日期", null=True, blank=True)
     category = models.ForeignKey(Category, verbose_name="分类", on_delete=models.PROTECT, related_name="items")
     topic = models.CharField("主题词", max_length=100, blank=True)
     summary = models.TextField("摘要", blank=True)
@@ -119,23 +121,22 @@ class Item(models.Model):
     validity = models.CharField("有效性", max_length=10, choices=Validity.choices, default=Validity.VALID)
     validity_date = models.DateField("废止或失效日期", null=True, blank=True)
     # Register of regulations and normative documents (annual report table 二, Art. 20 item 1).
-    doc_kind = models.CharField("文件类型", max_length=20, choices=DocKind.choices, default=DocKind.OTHER,
-                                db_index=True)
+    doc_kind = models.CharField("文件类型", max_length=20, choices=DocKind.choices, default=DocKind.OTHER)
     issued_on = models.DateField("制发日期", null=True, blank=True,
                                  help_text="规章和行政规范性文件的制发日期，计入年度报告表二。")
 
-    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.DRAFT, db_index=True)
+    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.DRAFT)
     # Art. 26: published within 20 working days of being made or changed.
-    due_on = models.DateField("公开期限", null=True, blank=True, db_index=True)
+    due_on = models.DateField("公开期限", null=True, blank=True)
     due_provisional = models.BooleanField("期限为暂定", default=False)
     secrecy_confirmed = models.BooleanField("已通过保密审查", default=False)
     level1_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+", verbose_name="一级审核人")
+                                  related_name="+", verbose_name="一级审核人", db_index=False)
     reject_reason = models.TextField("退回意见", blank=True)
     withdraw_reason = models.TextField("撤回理由", blank=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name="拟稿人")
+                                   related_name="+", verbose_name="拟稿人", db_index=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     imported = models.BooleanField("批量导入", default=False)
