@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..errors import ReportError
 from ..layouts import (
@@ -76,17 +77,23 @@ def _is_value(text: str) -> bool:
     return not text or (text.isdigit() and text.isascii()) or text in ("?", "？") or read_number(text) is not None
 
 
-def _add_cell(out: list[Tok], text: str, row: int) -> None:
-    if text.isdigit() and text.isascii():
-        out.append(Tok(text, row, True))  # the common case
-        return
+@lru_cache(maxsize=16384)
+def _cell_parts(text: str) -> tuple[tuple[str, bool], ...]:
+    """A cell's tokens: (text, reads as a value); "2 0 0 0 0 0 2" is one token per number."""
     text = clean_cell(text)
     if " " in text:
         parts = text.split()
         if all(_is_value(p) for p in parts):
-            out.extend(Tok(p, row, True) for p in parts)  # "2 0 0 0 0 0 2": one cell per number
-            return
-    out.append(Tok(text, row, _is_value(text)))
+            return tuple((p, True) for p in parts)
+    return ((text, _is_value(text)),)
+
+
+def _add_cell(out: list[Tok], text: str, row: int) -> None:
+    if text.isdigit() and text.isascii():
+        out.append(Tok(text, row, True))  # the common case
+        return
+    for part, value in _cell_parts(text):
+        out.append(Tok(part, row, value))
 
 
 def stream_from_lines(lines: list[str]) -> list[Tok]:

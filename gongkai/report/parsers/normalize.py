@@ -12,12 +12,14 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 # Punctuation and spacing that never tells two labels apart (after NFKC folded full-width forms).
 _DROP = re.compile(r"[\s\u3000\xa0\u200b\ufeff\"'“”‘’「」『』〝〞,，、.。．:：;；!！?？()（）\[\]【】〔〕<>《》〈〉·・•_\-—–－~～/／\\|*#]+")
 _NUMBERING = re.compile(r"^第?[0-9一二三四五六七八九十]+")
 
 
+@lru_cache(maxsize=16384)  # labels repeat across the thousands of reports of a batch
 def norm(text: str) -> str:
     """Matching key of a label: NFKC, no punctuation, no white space."""
     return _DROP.sub("", unicodedata.normalize("NFKC", text))
@@ -158,12 +160,14 @@ class Number:
     note: str = ""
 
 
+@lru_cache(maxsize=16384)
 def clean_cell(text: str) -> str:
     if text.isascii():
         return text.strip()
     return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
 
 
+@lru_cache(maxsize=16384)
 def read_number(text: str) -> Number | None:
     """A count or amount cell → ``Number``; ``None`` when the cell does not read as a number at all.
 
