@@ -136,7 +136,7 @@ def _read_grid(report: Report, grid: Grid, ws) -> None:
     texts = _strings(ws)
     head = next(c for c in grid.cells if c.kind == "head")
     last_row = 0
-    for grid_row, cells in enumerate(grid.rows()):
+    for cells in grid.rows():
         data = [c for c in cells if c.kind == "data"]
         if not data:
             continue
