@@ -1,0 +1,165 @@
+"""Staff pages: list and filters, drafting with attachments, review and privacy pages, import, export,
+categories, sweeps; agencies cannot see each other's catalogue."""
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from gongkai.catalog import services
+from gongkai.catalog.models import CatalogSettings, Category, Item
+
+from .conftest import VALID_ID, docx_bytes
+
+
+@pytest.fixture
+def cat(agency):
+    services.seed_categories(agency)
+    return Category.objects.get(agency=agency, name="管理和服务公开")
+
+
+def post_item(client, agency, cat, **extra):
+    data = {"title": "关于食品经营许可的公告", "date_made": "2024-09-25", "category": cat.pk,
+            "validity": "valid", "doc_kind": "other", "body": "<p>正文</p>"}
+    data.update(extra)
+    return client.post(f"/staff/catalog/{agency.slug}/new/", data)
+
+
+def test_clerk_drafts_with_attachment_and_sees_hits(client, agency, people, cat):
+    client.force_login(people["clerk"])
+    resp = post_item(client, agency, cat, attachments=[SimpleUploadedFile("名单.docx", docx_bytes(
+        paragraphs=[f"申请人 {VALID_ID}"]))])
+    assert resp.status_code == 302
+    item = Item.objects.get()
+    assert item.index_number == f"{agency.credit_code}/2024-00001"
+    html = client.get(resp["Location"]).content.decode()
+    assert "3703**********" in html and VALID_ID not in html
+    assert "处理完毕前不能发布" in html and "2024-10-28" in html and "逾期" in html
+    # Clerks see no redaction buttons; the transition "提交审核" is offered.
+    assert "确认可公开" not in html and "提交审核" in html
+
+
+def test_bad_attachment_rejects_whole_form(client, agency, people, cat):
+    client.force_login(people["clerk"])
+    resp = post_item(client, agency, cat, attachments=[SimpleUploadedFile("a.pdf", b"MZ\x90\x00 exe")])
+    assert resp.status_code == 200
+    assert "不是可接受的文件类型" in resp.content.decode()
+    assert Item.objects.count() == 0
+
+
+def test_form_errors_in_chinese(client, agency, people, cat):
+    client.force_login(people["clerk"])
+    resp = post_item(client, agency, cat, title="", validity="repealed")
+    html = resp.content.decode()
+    assert resp.status_code == 200 and "废止或失效的信息请填写废止或失效日期" in html and "这个字段是必填项" in html
+
+
+def test_workflow_through_pages(client, agency, people, cat):
+    client.force_login(people["clerk"])
+    post_item(client, agency, cat, summary="经办人手机13812345678")
+    item = Item.objects.get()
+    url = f"/staff/catalog/{agency.slug}/{item.pk}/"
+    client.post(url + "transition/", {"action": "submit"})
+    client.force_login(people["reviewer"])
+    assert item.title in client.get(f"/staff/catalog/{agency.slug}/review/").content.decode()
+    client.post(url + "transition/", {"action": "approve"})
+    resp = client.post(url + "transition/", {"action": "publish", "secrecy_confirmed": "1"}, follow=True)
+    assert "1 处个人信息尚未处理" in resp.content.decode()
+    assert "138****5678" in client.get(f"/staff/catalog/{agency.slug}/privacy/").content.decode()
+    hit = item.privacy_hits.get()
+    resp = client.post(url + f"hits/{hit.pk}/clear/", {"reason": ""}, follow=True)
+    assert "请填写可以公开的理由" in resp.content.decode()
+    client.post(url + f"hits/{hit.pk}/redact/")
+    resp = client.post(url + "transition/", {"action": "publish", "secrecy_confirmed": "1"}, follow=True)
+    assert "已发布" in resp.content.decode()
+    item.refresh_from_db()
+    assert item.state == "published" and item.summary == "经办人手机138****5678"
+
+
+def test_permissions_and_isolation(client, agency, other_agency, people, cat):
+    item = services.save_item(Item(agency=agency, title="甲", date_made=date(2024, 1, 2), category=cat),
+                              people["clerk"])
+    client.force_login(people["outsider"])
+    assert client.get(f"/staff/catalog/{agency.slug}/").status_code == 404
+    assert client.get(f"/staff/catalog/{agency.slug}/{item.pk}/").status_code == 404
+    assert client.get(f"/staff/catalog/{other_agency.slug}/{item.pk}/").status_code == 404
+    client.force_login(people["admin"])  # 三员分立: the admin reads no business data
+    assert client.get(f"/staff/catalog/{agency.slug}/").status_code == 403
+    client.force_login(people["reviewer"])
+    assert client.get(f"/staff/catalog/{agency.slug}/new/").status_code == 403
+    resp = client.post(f"/staff/catalog/{agency.slug}/{item.pk}/transition/", {"action": "submit"}, follow=True)
+    assert "没有此项操作权限" in resp.content.decode()
+    client.force_login(people["clerk"])
+    assert client.get(f"/staff/catalog/{agency.slug}/import/").status_code == 403
+    assert client.get("/staff/catalog/").status_code == 302  # one agency: straight to its list
+    assert client.get("/staff/catalog/", follow=True).status_code == 200
+    assert client.get("/staff/").content.decode().count("/staff/catalog/") >= 1
+
+
+def test_list_filters_and_export(client, agency, people, cat):
+    other = Category.objects.get(agency=agency, name="财政信息")
+    for title, c, made in (("预算公开", other, date(2024, 3, 1)), ("许可公示", cat, date(2023, 5, 1))):
+        services.save_item(Item(agency=agency, title=title, date_made=made, category=c), people["clerk"])
+    client.force_login(people["reviewer"])
+    base = f"/staff/catalog/{agency.slug}/"
+    html = client.get(base, {"category": other.pk}).content.decode()
+    assert "预算公开" in html and "许可公示" not in html
+    html = client.get(base, {"year": 2023}).content.decode()
+    assert "许可公示" in html and "预算公开" not in html
+    html = client.get(base, {"overdue": "on"}).content.decode()
+    assert "许可公示" in html and "预算公开" in html
+    resp = client.get(base + "export.csv", {"q": "预算"})
+    text = b"".join(resp.streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][:2] == ["索引号", "标题"] and [r[1] for r in rows[1:]] == ["预算公开"]
+    resp = client.get(base + "export.xlsx")
+    assert resp.status_code == 200 and resp.content[:2] == b"PK"
+    assert client.get(base + "export.exe").status_code == 404
+
+
+def test_import_page_reports_errors(client, agency, people, cat):
+    client.force_login(people["reviewer"])
+    body = "\ufeff标题,成文日期,发布日期,分类\n甲,2024-01-02,2024-01-03,管理和服务公开\n乙,2024-02-31,2024-03-01,其他\n"
+    resp = client.post(f"/staff/catalog/{agency.slug}/import/",
+                       {"file": SimpleUploadedFile("a.csv", body.encode())})
+    html = resp.content.decode()
+    assert "未导入任何数据" in html and "第 3 行" in html and "日期不存在" in html
+    assert Item.objects.count() == 0
+    body = body.replace("2024-02-31", "2024-02-29")
+    resp = client.post(f"/staff/catalog/{agency.slug}/import/", {"file": SimpleUploadedFile("a.csv", body.encode())})
+    assert "新增 2 条" in resp.content.decode()
+    resp = client.post(f"/staff/catalog/{agency.slug}/import/", {"file": SimpleUploadedFile("a.txt", b"")})
+    assert resp.status_code == 200
+    assert client.get(f"/staff/catalog/{agency.slug}/import/template.csv").content.decode().startswith("\ufeff索引号")
+
+
+def test_categories_and_settings(client, agency, people, cat):
+    client.force_login(people["head"])
+    url = f"/staff/catalog/{agency.slug}/categories/"
+    html = client.get(url).content.decode()
+    assert "机构职能" in html and "行政法规、规章和规范性文件" in html
+    client.post(url, {"name": "行政许可结果", "parent": cat.pk, "position": 5})
+    child = Category.objects.get(name="行政许可结果")
+    assert child.parent == cat and child.root() == cat
+    resp = client.post(url + f"?edit={cat.pk}", {"name": "管理和服务公开", "parent": child.pk, "position": 1})
+    assert "不能是本分类或其下级分类" in resp.content.decode()
+    resp = client.post(url, {"name": "机构职能", "position": 1})
+    assert "已有同名分类" in resp.content.decode()
+    client.post(url, {"review_levels": "2"})
+    assert CatalogSettings.for_agency(agency).review_levels == 2
+    resp = client.post(url, {"delete": cat.pk}, follow=True)
+    assert "还有信息或下级分类" in resp.content.decode()
+    client.force_login(people["clerk"])
+    assert client.post(url, {"review_levels": "1"}).status_code == 403
+
+
+def test_sweep_page(client, agency, people, cat):
+    item = services.save_item(Item(agency=agency, title="甲", date_made=date(2024, 1, 2), category=cat),
+                              people["clerk"])
+    Item.objects.filter(pk=item.pk).update(state="published", body=f"<p>{VALID_ID}</p>")
+    client.force_login(people["reviewer"])
+    resp = client.post(f"/staff/catalog/{agency.slug}/sweeps/", follow=True)
+    html = resp.content.decode()
+    assert "未处理问题 1 处" in html and "3703**********" in html and VALID_ID not in html
+    assert "巡检" in client.get(f"/staff/catalog/{agency.slug}/sweeps/").content.decode()
