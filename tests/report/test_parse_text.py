@@ -263,6 +263,8 @@ def _row_per_line(r: Report, with_groups: bool) -> str:
             out.append("申请人情况 自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计")
             for a in r.application_rows():
                 prefix = "".join(a.groups[-1:]) if with_groups else ""
+                if with_groups == "renumbered":  # "（三）不予公开" printed as "3.不予公开"
+                    prefix = re.sub(r"^（([三四五六])）", lambda m: f"{'三四五六'.index(m.group(1)) + 3}.", prefix)
                 out.append(f"{prefix}{a.label} {cells('applications', a.key, APPLICANT_COLUMNS)}")
         elif num == "4":
             out += ["行政复议 行政诉讼", "未经复议直接起诉 复议后起诉"]
@@ -272,13 +274,16 @@ def _row_per_line(r: Report, with_groups: bool) -> str:
     return "\n".join(out) + "\n"
 
 
-@pytest.mark.parametrize("with_groups", [False, True])
+@pytest.mark.parametrize("with_groups", [False, True, "renumbered"])
 def test_one_row_per_line_with_dashes_for_blanks(tmp_path, with_groups):
     expected = sample_report()
     expected.applications["granted"]["commercial"] = None
     expected.proactive["regulations"]["repealed"] = None
     expected.appeals["litigation_direct"]["other"] = None
-    parsed = parse_file(write(tmp_path, _row_per_line(expected, with_groups)))
+    text = _row_per_line(expected, with_groups)
+    if with_groups == "renumbered":
+        assert "\n3.不予公开1.属于国家秘密 " in text
+    parsed = parse_file(write(tmp_path, text))
     assert_same(parsed, expected)
     assert not parsed.unreadable
 

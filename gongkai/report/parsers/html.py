@@ -31,7 +31,8 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=Tru
 
 
 def _cell_text(el) -> str:
-    text = "".join(el.itertext())
+    # Children (<p>, <span>, <o:p>) are joined without a break: a label wrapped in a cell is one label.
+    text = (el.text or "") if len(el) == 0 else etree.tostring(el, method="text", encoding="unicode", with_tail=False)
     if not text.isprintable():  # white space other than plain spaces: fold it
         text = _WS.sub(" ", _CJK_WRAP.sub("", text))
     return text.strip(" \u3000")

@@ -49,7 +49,7 @@ class LabelIndex:
     def __init__(self, labels: dict[str, str], ignore: tuple[str, ...] = (), prefixes: tuple[str, ...] = ()):
         self.labels = labels  # key -> official label
         # Group labels some agencies print in front of the row label in one cell ("（三）不予公开1.属于国家秘密").
-        self.prefixes = sorted({norm(p) for p in prefixes}, key=len, reverse=True)
+        self.prefixes = sorted({norm(p) for p in prefixes} | {strip_numbering(norm(p)) for p in prefixes}, key=len, reverse=True)
         self.exact: dict[str, str] = {}
         self.loose: dict[str, str | None] = {}
         for key, label in labels.items():
@@ -79,10 +79,15 @@ class LabelIndex:
             if s and s not in self.ignored:
                 key = self.loose.get(s)
         if key is None:
+            bare = strip_numbering(n)
             for p in self.prefixes:
-                if n.startswith(p) and len(n) > len(p):
-                    rest = n[len(p):]
-                    key = self.exact.get(rest) or self.loose.get(strip_numbering(rest))
+                for form in (n, bare):
+                    if form.startswith(p) and len(form) > len(p):
+                        rest = form[len(p):]
+                        key = self.exact.get(rest) or self.loose.get(strip_numbering(rest))
+                        if key is not None:
+                            break
+                if key is not None:
                     break
         if key is not None:
             return Match(key, self.labels[key])
