@@ -46,7 +46,8 @@ from ..layouts import (
     Layout,
     layout_for_year,
 )
-from ..model import UNREADABLE, Report
+from ..model import Report
+from ..render.grid import CONTENT_HEADER
 from . import digits
 from .normalize import LabelIndex, Match, clean_cell, is_digit_run, norm, read_number
 
@@ -130,10 +131,12 @@ def _column_labels(layout: Layout) -> list[str]:
     return out
 
 
+# Header and group cells of the tables: never row labels. The group labels are those of the 2019 rows,
+# so （六）其他处理 (a row of its own there, a group in 2021) is left to the row matching.
 _COMMON_HEADERS = (
-    "信息内容", APPLICANT_HEADER, ORGANISATION_HEADER, BALANCE_NOTE, LITIGATION_HEADER,
+    CONTENT_HEADER, APPLICANT_HEADER, ORGANISATION_HEADER, BALANCE_NOTE, LITIGATION_HEADER,
     *(c.label for c in APPLICANT_COLUMNS), *(c.label for c in APPEAL_COLUMNS), *(g for _, g in APPEAL_GROUPS),
-    "三、本年度办理结果", "（三）不予公开", "（四）无法提供", "（五）不予处理", "单位：件", "单位：万元",
+    *dict.fromkeys(g for r in LAYOUTS["2019"].applications for g in r.groups), "单位：件", "单位：万元",
 )
 
 
