@@ -91,3 +91,14 @@ def test_page_declaring_latin1_served_in_gbk():
     expected = sample_report()
     data = word_html(expected, charset="iso-8859-1").encode("gbk")
     assert_same(parse_bytes(data, "report.html"), expected)
+
+
+def test_a_cell_holding_two_numbers_is_not_guessed():
+    expected = sample_report()
+    expected.applications["granted"]["research"] = 987654  # a marker to find the cell by
+    html = word_html(expected)
+    assert html.count(">987654<") == 1
+    parsed = parse_bytes(html.replace(">987654<", ">1 234<").encode("utf-8"), "x.html")
+    assert parsed.applications["granted"]["research"] == "?"  # neither 1234 nor two cells
+    assert parsed.applications["granted"]["nonprofit"] == expected.applications["granted"]["nonprofit"]
+    assert any(u["cell"] == "applications.granted.research" and "1 234" in u["reason"] for u in parsed.unreadable)

@@ -79,21 +79,22 @@ def _is_value(text: str) -> bool:
 
 
 @lru_cache(maxsize=16384)
-def _cell_parts(text: str) -> tuple[tuple[str, bool], ...]:
-    """A cell's tokens: (text, reads as a value); "2 0 0 0 0 0 2" is one token per number."""
+def _cell_parts(text: str, split: bool) -> tuple[tuple[str, bool], ...]:
+    """A cell's tokens: (text, reads as a value). A line "2 0 0 0 0 0 2" is one token per number; a
+    grid cell is one cell whatever it holds ("1 234" there is not read as two numbers, nor as 1234)."""
     text = clean_cell(text)
-    if " " in text:
+    if split and " " in text:
         parts = text.split()
         if all(_is_value(p) for p in parts):
             return tuple((p, True) for p in parts)
     return ((text, _is_value(text)),)
 
 
-def _add_cell(out: list[Tok], text: str, row: int) -> None:
+def _add_cell(out: list[Tok], text: str, row: int, split: bool = True) -> None:
     if text.isdigit() and text.isascii():
         out.append(Tok(text, row, True))  # the common case
         return
-    for part, value in _cell_parts(text):
+    for part, value in _cell_parts(text, split):
         out.append(Tok(part, row, value))
 
 
@@ -119,7 +120,7 @@ def stream_from_grid(grid: list[list[str | None]], first_row: int = 0) -> list[T
     for r, cells in enumerate(grid):
         for cell in cells:
             if cell is not None:
-                _add_cell(out, cell, first_row + r)
+                _add_cell(out, cell, first_row + r, split=False)
     return out
 
 

@@ -153,6 +153,7 @@ _NUM = re.compile(
 
 
 _SPACES = re.compile(r"\s+")
+_SPLIT_DIGITS = re.compile(r"\d\s+\d")
 _DASHES = re.compile(r"[-—–/\\]+")
 
 
@@ -181,6 +182,8 @@ def read_number(text: str) -> Number | None:
     if text.isdigit() and text.isascii():
         return Number(int(text), text)  # the common case, fast
     t = clean_cell(text)
+    if _SPLIT_DIGITS.search(t):
+        return None  # "1 234", "100 200": two numbers or one? Not guessed.
     compact = _SPACES.sub("", t)
     if compact.lower() in BLANKS or _DASHES.fullmatch(compact):
         return Number(None, t)
