@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "gongkai.report.commands",
     "gongkai.workdays.commands",
     "gongkai.agencies.commands",
+    "gongkai.catalog.commands",
 )
 
 

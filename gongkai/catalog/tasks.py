@@ -7,7 +7,7 @@ from django_tasks import task
 @task()
 def privacy_sweep(agency_id: int | None = None) -> dict:
     """Periodic privacy sweep of published items (one agency, or all); returns the report's summary.
-    Schedule it with cron, e.g. nightly: ``gongkai catalog-sweep`` or enqueue this task."""
+    Schedule it with cron, e.g. nightly: ``gongkai catalog sweep`` or enqueue this task."""
     from gongkai.agencies.models import Agency
 
     from .services import sweep
