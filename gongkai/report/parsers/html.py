@@ -31,7 +31,8 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=Tru
 
 
 def _cell_text(el) -> str:
-    # Children (<p>, <span>, <o:p>) are joined without a break: a label wrapped in a cell is one label.
+    # Inline children are joined as they are; <br>/<p>/<div> ends got a space in table_grid, which
+    # label matching ignores and which keeps "1<br>2" from reading as 12.
     text = (el.text or "") if len(el) == 0 else etree.tostring(el, method="text", encoding="unicode", with_tail=False)
     if not text.isprintable():  # white space other than plain spaces: fold it
         text = _WS.sub(" ", _CJK_WRAP.sub("", text))
@@ -43,6 +44,8 @@ def table_grid(table) -> list[list[str | None]]:
     a merged cell's first position, ``None`` at the positions it covers, ``""`` for an empty cell."""
     grid: list[list[str | None]] = []
     pending: dict[tuple[int, int], bool] = {}  # positions covered from rows above
+    for br in table.iter("br", "p", "div"):  # "1<br>2" in a cell is not the number 12
+        br.tail = " " + (br.tail or "")
     for r, tr in enumerate(table.iter("tr")):
         out: list[str | None] = []
         c = 0
