@@ -152,3 +152,15 @@ def test_tokens_and_terms():
 
 def test_backend_matches_vendor():
     assert connection.vendor in S.BACKENDS
+
+
+def test_reindex_command(agency, make_item):
+    from django.core.management import CommandError, call_command
+
+    item = make_item("许可甲")
+    SearchDoc.objects.filter(pk=item.pk).delete()
+    out = io.StringIO()
+    call_command("reindex_search", "--agency", agency.slug, stdout=out)
+    assert "新增 1 条" in out.getvalue() and S.search(agency, "许可").total == 1
+    with pytest.raises(CommandError, match="未找到"):
+        call_command("reindex_search", "--agency", "nobody")
