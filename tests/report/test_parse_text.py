@@ -356,3 +356,15 @@ def test_browser_copy_with_tab_separated_rows(tmp_path):
     parsed = parse_file(write(tmp_path, "\n".join(out) + "\n"))
     assert_same(parsed, r)
     assert parsed.appeals["reconsideration"]["upheld"] is None
+
+
+def test_table_of_contents_is_not_taken_for_the_sections(shared, tmp_path):
+    from gongkai.report.layouts import SECTION_TITLES
+
+    text = (shared / SEED).read_text("utf-8")
+    toc = "目录\n" + "\n".join(f"{t}……{n}" for n, t in SECTION_TITLES.items()) + "\n\n"
+    start = text.index("一、总体情况")
+    parsed = parse_file(write(tmp_path, text[:start] + toc + text[start:]))
+    assert parsed.sections["1"].startswith("2024年，淄博市临淄区行政审批服务局")
+    assert parsed.sections["5"].startswith("（一）存在问题")
+    assert parsed.headings == ["1", "2", "3", "4", "5", "6"]

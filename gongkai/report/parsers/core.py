@@ -374,15 +374,14 @@ def find_headings(lines: list[str], inline: dict[int, str] | None = None) -> lis
     A numbered heading that runs on into its text ("一、总体情况：2024年，…") counts; the text after
     it goes into ``inline`` by line index.
     """
-    out: list[tuple[int, str]] = []
-    seen: set[str] = set()
+    found: list[tuple[int, str, str | None]] = []
     for i, line in enumerate(lines):
         if not line or line[0] not in _HEADING_START or not _HEADING_HINT.search(line[:40]):
             continue
         text = line.strip(_SPACE)
         num = rest = None
         if len(text) <= 60 and not ("。" in text.rstrip("。") or "，" in text):
-            num = _heading_number(text)
+            num = _heading_number(_TOC_PAGE.sub("", text))
         if num is None:
             m = _INLINE_SPLIT.search(text, 0, 34)
             if m and text[m.end():].strip(_SPACE):
@@ -390,12 +389,44 @@ def find_headings(lines: list[str], inline: dict[int, str] | None = None) -> lis
                 if _HEADING_PREFIX.match(head).group(0).strip() and "，" not in head:
                     num = _heading_number(head)
                     rest = text[m.end():].strip(_SPACE)
-        if num is not None and num not in seen:
+        if num is not None:
+            found.append((i, num, rest))
+    toc = _table_of_contents(lines, found)
+    out: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for i, num, rest in found:
+        if num not in seen and i not in toc:
             out.append((i, num))
             seen.add(num)
             if rest and inline is not None:
                 inline[i] = rest
     return out
+
+
+# "一、总体情况……1" / "一、总体情况 .... 3": a table-of-contents entry with its page number.
+_TOC_PAGE = re.compile(r"[\s.…·。]{2,}\d{0,3}$|\s+\d{1,3}$")
+
+
+def _table_of_contents(lines: list[str], found: list[tuple[int, str, str | None]]) -> set[int]:
+    """Lines of a table of contents: three or more headings with nothing but blank lines between them,
+    when the same sections come again later (the body)."""
+    toc: set[int] = set()
+    run: list[tuple[int, str]] = []
+
+    def close() -> None:
+        if len(run) >= 3:
+            later = {num for i, num, _ in found if i > run[-1][0]}
+            if {num for _, num in run} <= later:
+                toc.update(i for i, _ in run)
+
+    for i, num, _ in found:
+        if run and num not in {n for _, n in run} and all(not lines[k].strip(_SPACE) for k in range(run[-1][0] + 1, i)):
+            run.append((i, num))
+        else:
+            close()
+            run = [(i, num)]
+    close()
+    return toc
 
 
 def find_title(lines: list[str]) -> tuple[str | None, int | None]:
