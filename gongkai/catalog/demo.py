@@ -75,9 +75,10 @@ def load() -> list[str]:
     todo: list[Item] = []
     k = 0
     for name in SEED_CATEGORIES:
-        for title in titles(name):
+        names = titles(name)
+        for j, title in enumerate(names):
             k += 1
-            made = date(YEAR, 1, 2) + timedelta(days=(k * 359) // 465)  # spread over the year
+            made = date(YEAR, 1, 2) + timedelta(days=(j * 350) // len(names))  # each category over the year
             published = min(made + timedelta(days=k % 4), date(YEAR, 12, 31))
             if (title, "", made) in existing:
                 continue

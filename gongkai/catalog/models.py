@@ -13,6 +13,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class CatalogSettings(models.Model):
@@ -175,7 +176,7 @@ class Item(models.Model):
             return False
         if self.state == self.State.PUBLISHED:
             return bool(self.date_published and self.date_published > self.due_on)
-        return date.today() > self.due_on and self.state != self.State.WITHDRAWN
+        return timezone.localdate() > self.due_on and self.state != self.State.WITHDRAWN
 
 
 def attachment_path(instance, filename: str) -> str:
