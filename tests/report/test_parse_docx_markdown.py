@@ -67,3 +67,39 @@ def test_markdown_shattered_with_a_number_missing_is_not_guessed(tmp_path):
     assert parsed.applications["carried_forward"]["total"] in ("?", None)
     assert parsed.applications["new_received"]["natural_person"] in ("?", None)
     assert parsed.applications != expected.applications
+
+
+# -- the Document contract the PDF reader relies on ---------------------------------------------
+def _pdf_style_grids(report):
+    """The official grids (render.grid) as a PDF reader hands them over: merged text at its first
+    position, ``None`` at covered positions — and ``None`` for empty value cells too."""
+    from gongkai.report.model import format_cell
+    from gongkai.report.render.grid import grids
+
+    out = []
+    for g in grids(report):
+        m = [[None] * g.ncols for _ in range(g.nrows)]
+        for c in g.cells:
+            text = format_cell(c.value) if c.kind == "data" else c.text
+            m[c.row][c.col] = text or None
+        out.append(m)
+    return out
+
+
+@pytest.mark.parametrize("layout", ["2021", "2019"])
+def test_assemble_reads_grids_with_none_for_blank_cells(layout):
+    from gongkai.report.layouts import SECTION_TITLES
+    from gongkai.report.parsers.core import Document, assemble
+
+    expected = sample_report(layout, 2023 if layout == "2021" else 2020)
+    for row in ("new_received", "granted"):
+        expected.applications[row]["natural_person"] = None
+    expected.appeals["reconsideration"]["upheld"] = None
+    first = expected.spec.proactive[0]
+    expected.proactive[first.key][first.columns[0].key] = None
+    lines = [f"{expected.agency}{expected.year}年政府信息公开工作年度报告"]
+    for num, title in SECTION_TITLES.items():
+        lines += [title, *expected.sections.get(num, "").split("\n")]
+    parsed = assemble(Document(lines=lines, tables=_pdf_style_grids(expected), source="pdf"))
+    assert_same(parsed, expected)
+    assert not parsed.unreadable

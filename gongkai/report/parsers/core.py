@@ -72,6 +72,15 @@ class Tok:
     text: str
     row: int  # tokens of one table row share it
     value: bool  # reads as a number, a blank, or "?"
+    col: int = -1  # column in its grid (tokens from table markup only)
+
+
+class Stream(list):
+    """Tokens in reading order; ``grid_rows`` keeps the grid rows (by ``Tok.row``) tokens came from."""
+
+    def __init__(self, items=()):
+        super().__init__(items)
+        self.grid_rows: dict[int, list[str | None]] = {}
 
 
 def _is_value(text: str) -> bool:
@@ -115,12 +124,16 @@ def stream_from_lines(lines: list[str]) -> list[Tok]:
     return out
 
 
-def stream_from_grid(grid: list[list[str | None]], first_row: int = 0) -> list[Tok]:
-    out: list[Tok] = []
+def stream_from_grid(grid: list[list[str | None]], first_row: int = 0) -> Stream:
+    out = Stream()
     for r, cells in enumerate(grid):
-        for cell in cells:
+        out.grid_rows[first_row + r] = cells
+        for c, cell in enumerate(cells):
             if cell is not None:
+                start = len(out)
                 _add_cell(out, cell, first_row + r, split=False)
+                for tok in out[start:]:
+                    tok.col = c
     return out
 
 
@@ -218,6 +231,21 @@ def _stray_value(text: str, index: LabelIndex) -> bool:
     return len(text) <= 12 and not index.is_ignored(text) and not index.prefix_of(text) and index.lookup(text) is None
 
 
+def _positional(stream: list[Tok], label: Tok, n: int) -> list[Tok] | None:
+    """A grid row short of numbers read by column instead: when the columns right of the label are
+    exactly the row's ``n`` cells, or its last ``n`` columns hold only numbers and blanks, a position
+    holding ``None`` (a PDF reader's empty cell) is a blank. Anything else stays unread."""
+    cells = getattr(stream, "grid_rows", {}).get(label.row)
+    if cells is None:
+        return None
+    after = cells[label.col + 1:]
+    if len(after) == n or (len(after) > n and not any(after[:-n])):
+        picked = after[-n:]
+        if all(c is None or _is_value(clean_cell(c)) for c in picked) and any(c is None for c in picked):
+            return [Tok(clean_cell(c or ""), label.row, True, label.col + 1 + k) for k, c in enumerate(picked)]
+    return None
+
+
 def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tuple[dict[str, RowRead], list[int]]:
     """Rows found by label (first occurrence wins) and the positions of value tokens no row took."""
     rows: dict[str, RowRead] = {}
@@ -240,6 +268,10 @@ def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tu
             vals.append(stream[k])
             taken.add(k)
             k += 1
+        if len(vals) < n and stream[j - 1].col >= 0:
+            by_position = _positional(stream, stream[j - 1], n)
+            if by_position is not None:
+                vals = by_position
         if m.key not in rows or (not rows[m.key].values and vals):
             rows[m.key] = RowRead(m, label_text, vals, i)
         i = k
@@ -475,8 +507,8 @@ _LINE_ANCHORS = {
 }
 
 
-def _grid_streams(tables: list[list[list[str | None]]]) -> dict[str, list[Tok]]:
-    streams: dict[str, list[Tok]] = {}
+def _grid_streams(tables: list[list[list[str | None]]]) -> dict[str, Stream]:
+    streams: dict[str, Stream] = {}
     row = 0
     for grid in tables:
         text = norm("".join(c for r in grid for c in r if c))
@@ -484,7 +516,9 @@ def _grid_streams(tables: list[list[list[str | None]]]) -> dict[str, list[Tok]]:
         row += len(grid) + 1
         for kind, marks in _GRID_MARKS.items():
             if any(m in text for m in marks):
-                streams.setdefault(kind, []).extend(toks)
+                target = streams.setdefault(kind, Stream())
+                target.extend(toks)
+                target.grid_rows.update(toks.grid_rows)
                 if kind in ("applications", "appeals"):
                     break  # a table 三 mentions no appeal words; 四 none of 三's
     return streams
