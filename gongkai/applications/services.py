@@ -493,6 +493,8 @@ def transition(app: Application, name: str, *, actor, on: date | str | None = No
         cal = calendar()
         before = app.state
         note = HANDLERS[name](app, on, params, cal, actor)
+        if t.action == "application.handle" and app.handler_id is None:
+            app.handler = actor  # whoever first works on the case handles it (dashboard: my cases)
         app.state = t.target
         recompute_due(app, cal, save=False)
         app.save()
