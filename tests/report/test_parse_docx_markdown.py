@@ -95,8 +95,9 @@ def test_assemble_reads_grids_with_none_for_blank_cells(layout):
     for row in ("new_received", "granted"):
         expected.applications[row]["natural_person"] = None
     expected.appeals["reconsideration"]["upheld"] = None
-    first = expected.spec.proactive[0]
-    expected.proactive[first.key][first.columns[0].key] = None
+    first, last = expected.spec.proactive[0], expected.spec.proactive[-1]
+    expected.proactive[first.key][first.columns[0].key] = None  # blank first value
+    expected.proactive[last.key][last.columns[-1].key] = None  # blank last value, its cell spanning columns
     lines = [f"{expected.agency}{expected.year}年政府信息公开工作年度报告"]
     for num, title in SECTION_TITLES.items():
         lines += [title, *expected.sections.get(num, "").split("\n")]

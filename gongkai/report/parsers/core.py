@@ -239,10 +239,19 @@ def _positional(stream: list[Tok], label: Tok, n: int) -> list[Tok] | None:
     if cells is None:
         return None
     after = cells[label.col + 1:]
-    if len(after) == n or (len(after) > n and not any(after[:-n])):
-        picked = after[-n:]
-        if all(c is None or _is_value(clean_cell(c)) for c in picked) and any(c is None for c in picked):
-            return [Tok(clean_cell(c or ""), label.row, True, label.col + 1 + k) for k, c in enumerate(picked)]
+    if len(after) < n:
+        return None
+    if len(after) == n:
+        start = 0
+    elif all(c is None for c in after[n:]):
+        start = 0  # the row's cells, then positions covered by its last cell's span
+    elif not any(after[:-n]):
+        start = len(after) - n  # the label's span, then the row's cells
+    else:
+        return None
+    picked = after[start:start + n]
+    if all(c is None or _is_value(clean_cell(c)) for c in picked) and any(c is None for c in picked):
+        return [Tok(clean_cell(c or ""), label.row, True, label.col + 1 + start + k) for k, c in enumerate(picked)]
     return None
 
 
