@@ -301,7 +301,9 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
 
 
 def _drop_empty(grid: _Grid) -> None:
-    keep = [i for i, row in enumerate(grid.rows) if any(v for v in row)]
+    """Drop empty rows and columns left by stray rules. A row of three or more separate empty cells
+    is a row of blank values (e.g. table 四 left blank) and stays."""
+    keep = [i for i, row in enumerate(grid.rows) if any(v for v in row) or len(set(grid.ids[i])) >= 3]
     grid.rows = [grid.rows[i] for i in keep]
     grid.ids = [grid.ids[i] for i in keep]
     grid.tops = [grid.tops[i] for i in keep]
@@ -750,14 +752,15 @@ def _unruled_tables(pages: list[_Page]) -> None:
 
 
 def _mark_paragraphs(pages: list[_Page]) -> None:
-    """Set ``starts``/``ends`` of prose lines from the text block's edges over the whole document: the
-    most common left end of lines (that of lines inside a paragraph) and the rightmost end (a page
-    holding only a heading and an indented first line has no full line to measure)."""
+    """Set ``starts``/``ends`` of prose lines from the text block's edges over the whole document (a
+    page holding only a heading and an indented first line has no full line to measure)."""
     prose = [it for page in pages for _, it in page.items
              if isinstance(it, _Line) and not it.row and it.x1 > it.x0 and "\t" not in it.text]
     if not prose:
         return
-    left = 2 * Counter(round(it.x0 / 2) for it in prose).most_common(1)[0][0]
+    # The leftmost start shared by two lines or more (one stray line does not move the margin).
+    starts = Counter(round(it.x0 / 2) for it in prose)
+    left = 2 * min((x for x, n in starts.items() if n >= 2), default=min(starts))
     right = 2 * Counter(round(it.x1 / 2) for it in prose).most_common(1)[0][0]
     # Official documents have (nearly) equal side margins: a document with little prose gives its
     # right edge by symmetry.
@@ -768,7 +771,9 @@ def _mark_paragraphs(pages: list[_Page]) -> None:
         # A centred line after a full one is the wrapped end of a centred title ("…年度报" / "告").
         centred = inset and line.x1 < right - 0.8 * h and abs((line.x0 + line.x1) / 2 - (left + right) / 2) < h
         line.starts = bool(_ROW_MARKER.match(line.text)) or (inset and not centred)
-        line.ends = line.x1 < right - 1.2 * h
+        # Ragged right edges fall short by up to two characters (a closing mark may not start a
+        # line, so it pulls its character down with it); a new paragraph is told by its indent.
+        line.ends = line.x1 < right - 2.5 * h
 
 
 def _flow(pages: list[_Page]) -> list[object]:
