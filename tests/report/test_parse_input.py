@@ -62,8 +62,12 @@ def test_cli_exits_2_on_a_60_megabyte_file_quickly(tmp_path):
     path = tmp_path / "huge.html"
     with path.open("wb") as fh:
         fh.truncate(60 * 1024 * 1024)
-    code = ("import resource,sys\nfrom gongkai.cli import main\nrc = main(['report', 'parse', sys.argv[1]])\n"
-            "u = resource.getrusage(resource.RUSAGE_SELF)\nprint(u.ru_utime + u.ru_stime, u.ru_maxrss, file=sys.stderr)\n"
+    # Peak memory from /proc VmHWM: getrusage's ru_maxrss survives exec on Linux and would report the
+    # (large) pytest parent that forked this child.
+    code = ("import re,resource,sys\nfrom gongkai.cli import main\nrc = main(['report', 'parse', sys.argv[1]])\n"
+            "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+            "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+            "print(u.ru_utime + u.ru_stime, hwm, file=sys.stderr)\n"
             "sys.exit(rc)")
     res = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 2, res.stderr
