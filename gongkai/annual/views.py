@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -22,17 +21,6 @@ DOWNLOADS = (("docx", "Word（DOCX）"), ("pdf", "PDF"), ("xlsx", "Excel（XLSX�
 FONT_COOKIE = "gk_font"
 logger = logging.getLogger(__name__)
 
-_ID = re.compile(r' id="([^"]+)"')
-_HEADERS = re.compile(r' headers="([^"]+)"')
-_DATA_CELL = re.compile(r'<td([^>]*?) data-cell="([^"]+)"')
-
-
-def scope_ids(fragment: str, prefix: str) -> str:
-    """Make the ids of one report's tables unique on a page that shows several reports, and give every
-    data cell an id so a finding can link to it (``#r1-cell-applications.granted.total``)."""
-    fragment = _ID.sub(lambda m: f' id="{prefix}{m[1]}"', fragment)
-    fragment = _HEADERS.sub(lambda m: ' headers="' + " ".join(prefix + h for h in m[1].split()) + '"', fragment)
-    return _DATA_CELL.sub(lambda m: f'<td id="{prefix}cell-{m[2]}"{m[1]} data-cell="{m[2]}"', fragment)
 
 
 def _entry_view(entry: dict, batch: dict) -> dict:
@@ -44,7 +32,7 @@ def _entry_view(entry: dict, batch: dict) -> dict:
     prefix = f"r{entry['index']}-"
     findings = sorted(entry["findings"], key=lambda f: f["severity"] != "error")
     try:
-        tables = scope_ids(render_tables_html(report, findings), prefix)
+        tables = render_tables_html(report, findings, id_prefix=prefix)
     except Exception:  # one report that cannot be drawn must not take the others' results down
         logger.exception("drawing the tables of %r failed", entry["filename"])
         view["error"] = "已读取该文件，但绘制统计表时发生内部错误，请换用其他格式再试"
