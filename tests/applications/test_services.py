@@ -163,3 +163,12 @@ def test_reply_letters_cite_articles(make_case, staff, outcome):
     for article in o.articles:
         assert article in letter.text
     assert "行政复议" in letter.text and bytes(letter.pdf).startswith(b"%PDF")
+
+
+def test_partial_reply_lists_each_item(make_case, staff):
+    items = [("立项批复", "granted"), ("施工人员名单", "withheld_third_party")]
+    app = answer(make_case(), staff, "partially_granted", date(2024, 9, 26), date(2024, 9, 27), items=items)
+    text = app.letters.get(kind="reply").text
+    assert "1. 立项批复：（一）予以公开。" in text and "2. 施工人员名单：4.保护第三方合法权益。" in text
+    assert "第三十七条" in text
+    assert services.table3(app.agency, 2024)["partially_granted"]["total"] == 1  # counted once
