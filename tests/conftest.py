@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
 
 # Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -20,6 +22,19 @@ def pytest_collection_modifyitems(config, items):
         keep = [i for i in items if i.get_closest_marker("django_db") or "live_server" in getattr(i, "fixturenames", ())]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 at its cheapest: test users are hashed hundreds of times, production keeps full cost."""
+
+    time_cost = 1
+    memory_cost = 8
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    settings.PASSWORD_HASHERS = ["tests.conftest.FastArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
 
 
 @pytest.fixture(scope="session")

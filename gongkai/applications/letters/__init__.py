@@ -80,20 +80,20 @@ def render_docx(title: str, text: str) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
 
-    from gongkai.report.render.docx import BODY_FONT, HEADING_FONT, _add_font_table_entries, _set_fonts
+    from gongkai.report.render.docx import BODY_FONT, HEADING_FONT, add_font_table_entries, set_fonts
 
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
-    _set_fonts(document.styles["Normal"], BODY_FONT, size=14)
-    _add_font_table_entries(document)
+    set_fonts(document.styles["Normal"], BODY_FONT, size=14)
+    add_font_table_entries(document)
     document.core_properties.title = title
     document.core_properties.language = "zh-CN"
     head = document.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_fonts(head.add_run(title), HEADING_FONT, size=20, bold=True)
+    set_fonts(head.add_run(title), HEADING_FONT, size=20, bold=True)
     lines = text.splitlines()
     for i, line in enumerate(lines):
         p = document.add_paragraph()
@@ -102,7 +102,7 @@ def render_docx(title: str, text: str) -> bytes:
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         elif i > 0:
             p.paragraph_format.first_line_indent = Pt(28)
-        _set_fonts(p.add_run(line), BODY_FONT, size=14)
+        set_fonts(p.add_run(line), BODY_FONT, size=14)
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()

@@ -34,7 +34,7 @@ TEXT_WIDTH_MM = 210 - 28 - 26
 LABEL_WIDTHS_MM = {"proactive": (44,), "applications": (14, 20, 48), "appeals": ()}
 
 
-def _set_fonts(owner, east_asia: str, size: float | None = None, bold: bool | None = None) -> None:
+def set_fonts(owner, east_asia: str, size: float | None = None, bold: bool | None = None) -> None:
     """Fonts of a style or run: Latin for digits, ``east_asia`` for Han characters, theme fonts removed.
 
     Goes through python-docx's ``Font`` and ``CT_RPr`` so child elements keep the schema order Word checks.
@@ -59,7 +59,7 @@ def _set_fonts(owner, east_asia: str, size: float | None = None, bold: bool | No
         rpr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")  # its schema successors
 
 
-def _add_font_table_entries(document) -> None:
+def add_font_table_entries(document) -> None:
     part = next(p for p in document.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
     root = etree.fromstring(part.blob)
     for name, alt, family in CHINESE_FONTS:
@@ -76,13 +76,13 @@ def _setup(document, report: Report) -> None:
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     styles = document.styles
-    _set_fonts(styles["Normal"], BODY_FONT, size=12)
+    set_fonts(styles["Normal"], BODY_FONT, size=12)
     for name in ("Heading 1", "Heading 2"):
-        _set_fonts(styles[name], HEADING_FONT, size=18 if name == "Heading 1" else 14, bold=True)
+        set_fonts(styles[name], HEADING_FONT, size=18 if name == "Heading 1" else 14, bold=True)
     styles["Heading 1"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     styles["Heading 2"].paragraph_format.space_before = Pt(12)
     styles["Heading 2"].paragraph_format.space_after = Pt(6)
-    _add_font_table_entries(document)
+    add_font_table_entries(document)
     props = document.core_properties
     props.title = printable(report_title(report))
     props.author = printable(report.agency or "")
@@ -123,7 +123,7 @@ def _add_table(document, grid: Grid) -> None:
         left = gc.kind == "note" or gc.scope in ("row", "rowgroup")
         paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run(printable(text))
-        _set_fonts(run, TABLE_FONT, size=9 if gc.kind == "note" or grid.table == "appeals" else 10.5)
+        set_fonts(run, TABLE_FONT, size=9 if gc.kind == "note" or grid.table == "appeals" else 10.5)
 
 
 def render_docx(report: Report) -> bytes:
