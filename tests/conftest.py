@@ -6,6 +6,7 @@
 import os
 from pathlib import Path
 
+import hypothesis
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
@@ -13,13 +14,20 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 # Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Under CI the property tests replay the same examples on every run (a red build must be reproducible);
+# on a developer's machine they explore new ones each time.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI") == "true":
+    hypothesis.settings.load_profile("ci")
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CHROMIUM = "/usr/bin/chromium"
 
 
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("GONGKAI_DB_TESTS_ONLY") == "1":
-        keep = [i for i in items if i.get_closest_marker("django_db") or "live_server" in getattr(i, "fixturenames", ())]
+        # A database test either carries the django_db mark or requests a fixture built on django_db_setup.
+        keep = [i for i in items if i.get_closest_marker("django_db") or "django_db_setup" in getattr(i, "fixturenames", ())]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
 
