@@ -13,7 +13,8 @@ VAR_DIR = Path(os.environ.get("GONGKAI_VAR", BASE_DIR.parent / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("GONGKAI_SECRET_KEY", "dev-only-insecure-key-change-me")
-DEBUG = os.environ.get("GONGKAI_DEBUG", "1") == "1"
+# Off unless asked for: a debug page would show tracebacks and settings to the public.
+DEBUG = os.environ.get("GONGKAI_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("GONGKAI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.staticfiles.views import serve as serve_static
+from django.urls import include, path, re_path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,3 +11,7 @@ urlpatterns = [
     path("", include("gongkai.applications.urls")),  # /apply/…, /staff/applications/…
     path("gk/", include("gongkai.portal.urls")),  # public 政府信息公开 column, feed, JSON API
 ]
+
+if not settings.DEBUG:
+    # An intranet install has no separate web server in front: serve our own CSS/JS (few, small files).
+    urlpatterns.append(re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}))
