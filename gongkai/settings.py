@@ -12,7 +12,28 @@ BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("GONGKAI_VAR", BASE_DIR.parent / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("GONGKAI_SECRET_KEY", "dev-only-insecure-key-change-me")
+
+def _secret_key() -> str:
+    """GONGKAI_SECRET_KEY, else a random key kept in var/ (created once, readable by the owner only).
+
+    Applicants' identity numbers are encrypted with a key derived from it: losing the file loses them.
+    """
+    if os.environ.get("GONGKAI_SECRET_KEY"):
+        return os.environ["GONGKAI_SECRET_KEY"]
+    path = VAR_DIR / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    import secrets
+
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+SECRET_KEY = _secret_key()
 # Off unless asked for: a debug page would show tracebacks and settings to the public.
 DEBUG = os.environ.get("GONGKAI_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("GONGKAI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
