@@ -688,7 +688,11 @@ def _shattered(stream: list[Tok], rows: dict[str, RowRead], orphans: list[int], 
     pending = sorted((r.pos, k) for k, r in rows.items() if not any(clean_cell(v.text) for v in r.values))
     if not pending:
         return False
-    first = pending[0][0]
+    first, last = pending[0][0], pending[-1][0]
+    # Only a block of labels, then a block of numbers: numbers interleaved with the labels (a PDF read
+    # cell by cell, columns out of order) cannot be paired by order without risking a wrong row.
+    if any(first < p < last and clean_cell(stream[p].text) for p in orphans):
+        return False
     loose = [stream[p] for p in orphans if p > first and clean_cell(stream[p].text)]
     need = sum(width[k] for _, k in pending)
     if not loose or len(loose) != need:
