@@ -81,9 +81,27 @@ def _dbcheck(args: argparse.Namespace) -> int:
     try:
         connection.ensure_connection()
     except OperationalError as exc:
+        if connection.vendor == "postgresql" and "does not exist" in str(exc):
+            _create_postgres_database(connection.settings_dict)
+            return _dbcheck(argparse.Namespace(url=None))
         raise CommandError(f"无法连接数据库：{str(exc).splitlines()[0]}", 1) from None
     print(f"数据库可用：{connection.vendor}")
     return 0
+
+
+def _create_postgres_database(params: dict) -> None:
+    """The server is up but our database is not there yet (a fresh machine): create it."""
+    import psycopg
+    from psycopg import sql
+
+    conninfo = {k: v for k, v in {"host": params.get("HOST"), "port": params.get("PORT"), "user": params.get("USER"),
+                                  "password": params.get("PASSWORD")}.items() if v}
+    try:
+        with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["NAME"])))
+    except psycopg.Error as exc:
+        raise CommandError(f"无法创建数据库 {params['NAME']}：{str(exc).splitlines()[0]}", 1) from None
+    print(f"已创建数据库 {params['NAME']}")
 
 
 def build_parser() -> argparse.ArgumentParser:
