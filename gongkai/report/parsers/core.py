@@ -516,6 +516,23 @@ _LINE_ANCHORS = {
 }
 
 
+def merge_continuations(tables: list[list[list[str | None]]]) -> list[list[list[str | None]]]:
+    """A table split by a page break comes as two grids: a grid with none of the tables' marks and the
+    width of a marked grid just before it is that table's continuation (its rows, e.g. 表四's data row)."""
+    out: list[list[list[str | None]]] = []
+    prev_marked = False
+    for grid in tables:
+        width = max((len(r) for r in grid), default=0)
+        text = norm("".join(c for r in grid for c in r if c))
+        marked = any(m in text for marks in _GRID_MARKS.values() for m in marks)
+        if not marked and prev_marked and out and width == max(len(r) for r in out[-1]):
+            out[-1] = out[-1] + [r for r in grid if any(r)]
+            continue
+        out.append(grid)
+        prev_marked = marked
+    return out
+
+
 def _grid_streams(tables: list[list[list[str | None]]]) -> dict[str, Stream]:
     streams: dict[str, Stream] = {}
     row = 0
@@ -561,7 +578,8 @@ def assemble(doc: Document) -> Report:
     inline: dict[int, str] = {}
     headings = find_headings(lines, inline)
     agency, year = find_title(lines)
-    grid_streams = _grid_streams(doc.tables) if doc.tables else {}
+    tables = merge_continuations(doc.tables) if doc.tables else []
+    grid_streams = _grid_streams(tables) if tables else {}
     regions = _line_regions(lines, headings)
 
     line_streams: dict[str, list[Tok]] = {}
@@ -618,7 +636,7 @@ def assemble(doc: Document) -> Report:
 
     _fill_proactive(report, fill, pro_streams)
     _fill_applications(report, fill, app_read)
-    _fill_appeals(report, fill, appeal_streams, doc.tables)
+    _fill_appeals(report, fill, appeal_streams, tables)
 
     # -- sections 一, 五, 六 -------------------------------------------------------------------
     bounds = [i for i, _ in headings] + [len(lines)]

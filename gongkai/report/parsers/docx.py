@@ -23,7 +23,10 @@ _P, _TBL, _SDT, _SDT_CONTENT = f"{{{W}}}p", f"{{{W}}}tbl", f"{{{W}}}sdt", f"{{{W
 _TR, _TC, _VAL = f"{{{W}}}tr", f"{{{W}}}tc", f"{{{W}}}val"
 _T, _BR, _CR, _TAB = f"{{{W}}}t", f"{{{W}}}br", f"{{{W}}}cr", f"{{{W}}}tab"
 _RUNS = etree.XPath(".//w:t|.//w:br|.//w:cr|.//w:tab", namespaces={"w": W})
-_CELL_PARAS = etree.XPath(".//w:p[not(ancestor::w:tbl[ancestor::w:tc])]", namespaces={"w": W})
+# A cell's own paragraphs, not those of a table nested in it (the cell may itself sit in a layout table).
+_CELL_PARAS = etree.XPath(".//w:p[count(ancestor::w:tc) = $depth]", namespaces={"w": W})
+_TC_DEPTH = etree.XPath("count(ancestor-or-self::w:tc)", namespaces={"w": W})
+_NESTED = etree.XPath("boolean(w:tr/w:tc/w:tbl)", namespaces={"w": W})
 _GRID_SPAN = etree.XPath("string(w:tcPr/w:gridSpan/@w:val)", namespaces={"w": W})
 _VMERGE = etree.XPath("w:tcPr/w:vMerge", namespaces={"w": W})
 _GRID_BEFORE = etree.XPath("string(w:trPr/w:gridBefore/@w:val)", namespaces={"w": W})
@@ -70,9 +73,14 @@ def docx_document(data: bytes) -> Document:
 
 
 def _blocks(parent):
-    """Paragraphs and tables in order, looking inside content controls (w:sdt)."""
+    """Paragraphs and tables in order, looking inside content controls (w:sdt) and layout tables (a
+    table whose cells hold tables: a web page's frame saved as Word), whose cells are read in order."""
     for el in parent:
-        if el.tag in (_P, _TBL):
+        if el.tag == _TBL and _NESTED(el):
+            for tr in el.iterchildren(_TR):
+                for tc in tr.iterchildren(_TC):
+                    yield from _blocks(tc)
+        elif el.tag in (_P, _TBL):
             yield el
         elif el.tag == _SDT:
             content = el.find(_SDT_CONTENT)
@@ -94,7 +102,7 @@ def paragraph_text(p) -> str:
 
 
 def _cell_text(tc) -> str:
-    text = " ".join(paragraph_text(p) for p in _CELL_PARAS(tc))
+    text = " ".join(paragraph_text(p) for p in _CELL_PARAS(tc, depth=_TC_DEPTH(tc)))
     return _WS.sub(" ", text).strip(" \u3000")
 
 

@@ -21,8 +21,16 @@ _NUMBERING = re.compile(r"^第?[0-9一二三四五六七八九十]+")
 
 @lru_cache(maxsize=16384)  # labels repeat across the thousands of reports of a batch
 def norm(text: str) -> str:
-    """Matching key of a label: NFKC, no punctuation, no white space."""
-    return _DROP.sub("", unicodedata.normalize("NFKC", text))
+    """Matching key of a label: NFKC, no punctuation, no white space; synonyms agencies print folded
+    ("合计" for 总计, "法人或者" for 法人或, "下一年度" for 下年度)."""
+    key = _DROP.sub("", unicodedata.normalize("NFKC", text))
+    for variant, official in _SYNONYMS:
+        if variant in key:
+            key = key.replace(variant, official)
+    return key
+
+
+_SYNONYMS = (("合计", "总计"), ("法人或者其他", "法人或其他"), ("下一年度", "下年度"), ("上一年度", "上年"))
 
 
 def strip_numbering(key: str) -> str:
