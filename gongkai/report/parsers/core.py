@@ -107,12 +107,20 @@ def _add_cell(out: list[Tok], text: str, row: int, split: bool = True) -> None:
         out.append(Tok(part, row, value))
 
 
+# A page number printed between rows ("- 3 -", "—3—", "第3页", "第 3 页 共 12 页", "3/12"), as text copied
+# from a PDF viewer or a converter keeps it: never a cell.
+PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+                         r"|\d{1,4}\s*/\s*\d{1,4})\s*$")
+
+
 def stream_from_lines(lines: list[str]) -> list[Tok]:
     out: list[Tok] = []
     row = 0
     for line in lines:
         if "\t" not in line and not line.strip():
             row += 1
+            continue
+        if "\t" not in line and PAGE_NUMBER.match(line):
             continue
         parts = line.split("\t")
         if len(parts) == 2 and not parts[0].strip():
@@ -215,7 +223,18 @@ def _match_at(stream: list[Tok], i: int, index: LabelIndex) -> tuple[Match, int,
     # Digits run on after the label ("（一）予以公开0000000", "规章 0 0 0").
     tm = _TRAILING_VALUES.match(text)
     if tm:
-        m = index.lookup(tm.group("label"), fuzzy=False) or index.unique_prefix(tm.group("label"))
+        label = tm.group("label")
+        m = index.lookup(label, fuzzy=False) or index.unique_prefix(label)
+        if m is None and " " in label.strip():
+            # The tail of a group label broken across a page ("法提供 2.没有现成信息需要另行制作 11 0 …"):
+            # the row label is the text after a space, matched exactly.
+            parts = label.split()
+            for k in range(1, len(parts)):
+                m = index.lookup(" ".join(parts[k:]), fuzzy=False)
+                if m:
+                    break
+        if m is None:
+            m = index.lookup(label, fuzzy=True)  # a glyph lost in extraction: reported as a fuzzy match
         if m:
             vals = [Tok(v, tok.row, True) for v in tm.group("values").split()]
             return m, i + 1, vals, tm.group("label")
@@ -433,15 +452,29 @@ def find_headings(lines: list[str], inline: dict[int, str] | None = None) -> lis
         if num is not None:
             found.append((i, num, rest))
     toc = _table_of_contents(lines, found)
+    later = {num: i for i, num, _ in found}  # last line naming each section
     out: list[tuple[int, str]] = []
     seen: set[str] = set()
     for i, num, rest in found:
+        if i < later[num] and _subheading_number(lines[i], num):
+            continue  # "（一）主动公开政府信息情况。…" under 一: a sub-heading, the real 二 comes later
         if num not in seen and i not in toc:
             out.append((i, num))
             seen.add(num)
             if rest and inline is not None:
                 inline[i] = rest
     return out
+
+
+_PAREN_NUMBER = re.compile(r"^\s*[（(]\s*([一二三四五六七八九十])\s*[)）]")
+_CN_ORDINAL = {c: str(k) for k, c in enumerate("一二三四五六七八九", 1)}
+
+
+def _subheading_number(line: str, num: str) -> bool:
+    """A "（一）…" line naming section ``num`` by a different ordinal: the sub-heading numbering of a
+    section's text, not the section heading itself."""
+    m = _PAREN_NUMBER.match(line)
+    return bool(m) and _CN_ORDINAL.get(m.group(1)) != num
 
 
 # "一、总体情况……1" / "一、总体情况 .... 3": a table-of-contents entry with its page number.
@@ -501,7 +534,7 @@ def find_title(lines: list[str]) -> tuple[str | None, int | None]:
 def section_text(lines: list[str], start: int, end: int) -> str:
     """The prose as printed (no width folding), one paragraph per line."""
     out = [line.strip(_SPACE) for line in lines[start:end]]
-    return "\n".join(x for x in out if x)
+    return "\n".join(x for x in out if x and not PAGE_NUMBER.match(x))
 
 
 _GRID_MARKS = {
