@@ -272,15 +272,18 @@ def _run(args: list[str]) -> None:
 def test_pdftotext_never_invents(tmp_path, shared, corpus_refs, name, mode):
     out = tmp_path / f"{name}.txt"
     _run(["pdftotext", *([mode] if mode != "default" else []), str(shared / "corpus" / f"{name}.pdf"), str(out)])
-    try:
-        parsed = parse_file(out)
-    except ReportError as exc:
-        assert mode != "-raw", exc  # the raw reading order keeps each row: it must parse
-        return
-    if mode == "-raw":
-        assert_equal(parsed, corpus_refs[name])
-    else:
+    if mode == "default":  # cells in column blocks, rows lost: nothing may be paired wrongly
+        try:
+            parsed = parse_file(out)
+        except ReportError:
+            return
         assert_never_wrong(parsed, corpus_refs[name])
+        return
+    parsed = parse_file(out)
+    if mode == "-raw":  # the raw reading order keeps each row on a line
+        assert_equal(parsed, corpus_refs[name])
+    else:  # column-aligned: a label broken around a group label's fragment may be lost, nothing else
+        assert assert_never_wrong(parsed, corpus_refs[name]) <= 7, parsed.unreadable
 
 
 @pytest.mark.skipif(not shutil.which("pdftohtml"), reason="poppler-utils (pdftohtml) not installed")

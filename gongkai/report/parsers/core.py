@@ -220,6 +220,12 @@ def _match_at(stream: list[Tok], i: int, index: LabelIndex) -> tuple[Match, int,
         m = index.lookup(joined, fuzzy=False)
         if m:
             return m, j, [], joined
+        # The row's numbers printed on the label's middle line (a column-aligned PDF text).
+        tm = _TRAILING_VALUES.match(joined)
+        if tm:
+            m = index.lookup(tm.group("label"), fuzzy=False) or index.unique_prefix(tm.group("label"))
+            if m:
+                return m, j, [Tok(v, stream[j - 1].row, True) for v in tm.group("values").split()], tm.group("label")
     # Digits run on after the label ("（一）予以公开0000000", "规章 0 0 0").
     tm = _TRAILING_VALUES.match(text)
     if tm:
@@ -839,10 +845,10 @@ def _resolve_by_columns(report: Report, ambiguous: dict[str, list[list[int]]]) -
 
 def _is_appeal_head(t: Tok) -> bool:
     """A header cell of table 四 ("行政复议", "复议后起诉", or several of them in one cell)."""
-    if t.value or len(t.text) > 30:
+    if t.value or len(t.text) > 120:
         return False
-    n = norm(t.text)
-    return any(w in n for w in _APPEAL_WORDS)
+    n = norm(t.text)  # without the spaces of a column-aligned line ("行政复议        行政诉讼")
+    return len(n) <= 30 and any(w in n for w in _APPEAL_WORDS)
 
 
 def _appeal_values(s: list[Tok], n: int) -> list[Tok] | None:
