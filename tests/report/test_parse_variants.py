@@ -291,11 +291,11 @@ def test_pdftotext_never_invents(tmp_path, shared, corpus_refs, name, mode):
 def test_pdftohtml_never_invents(tmp_path, shared, corpus_refs, name):
     out = tmp_path / f"{name}.html"
     _run(["pdftohtml", "-s", "-i", "-noframes", str(shared / "corpus" / f"{name}.pdf"), str(out)])
-    try:
-        parsed = parse_file(out)
-    except ReportError:
-        return
+    parsed = parse_file(out)  # absolutely placed lines: rows rebuilt from their positions
     assert_never_wrong(parsed, corpus_refs[name])
+    # Only a row whose label is split into pieces above and below its numbers may be lost.
+    lost_rows = {u["cell"].rsplit(".", 1)[0] for u in parsed.unreadable}
+    assert all(row.startswith("applications.") for row in lost_rows) and len(lost_rows) <= 5, lost_rows
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ article out in an outer table), whose cells become the grid and the tab-indented
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from lxml import etree
 
@@ -99,6 +100,11 @@ def html_document(text: str) -> Document:
         raise ReportError("HTML 中没有内容")
     etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, etree.ProcessingInstruction,
                          with_tail=False)
+    positioned = _POSITIONED(root)
+    if len(positioned) >= 20:
+        sizes = {name: (float(size), float(lh or 0) or 1.2 * float(size))
+                 for name, size, lh in _FONT_CLASS.findall(text[:500_000])}
+        return Document(lines=_positioned_lines(positioned, sizes), tables=[], source="html")
     tables: list[list[list[str | None]]] = []
     for table in root.xpath("//table[not(.//table)]"):
         grid = table_grid(table)
@@ -123,6 +129,55 @@ def html_document(text: str) -> Document:
     body = _WS.sub(" ", body)
     lines = body.replace(_TAB + " ", "\t").replace(_TAB, "\t").replace(" " + _BR, _BR).replace(_BR + " ", _BR).split(_BR)
     return Document(lines=_squeeze(lines), tables=tables, source="html")
+
+
+# A PDF converted to HTML (pdftohtml -s): every text line an absolutely placed <p>, in the PDF's content
+# order, which is often column by column. Its lines are rebuilt from the positions: the pieces at one
+# height, left to right and tab-separated, form a table row as a copied web page would.
+_POSITIONED = etree.XPath("//*[self::p or self::div or self::span][contains(@style,'position:absolute')]"
+                          "[contains(@style,'top:')][contains(@style,'left:')][not(.//table)]")
+_TOP = re.compile(r"top:\s*(-?[\d.]+)px")
+_LEFT = re.compile(r"left:\s*(-?[\d.]+)px")
+_FONT_CLASS = re.compile(r"\.([\w-]+)\s*\{[^}]*?font-size:\s*([\d.]+)px(?:;\s*line-height:\s*([\d.]+)px)?")
+_SAME_LINE_PX = 4.0  # when the font size is unknown
+
+
+def _positioned_lines(elements, sizes: dict[str, tuple[float, float]]) -> list[str]:
+    """One line per visual row: pieces whose vertical centres are within 0.4 of the smaller font size
+    (a label and its numbers in different fonts sit a few pixels apart; two lines of text a whole line).
+    A piece of several lines (<br>) is centred on its whole height, as a table cell centres it."""
+    common = Counter(sizes.get(el.get("class", ""), (0.0, 0.0)) for el in elements).most_common(2)
+    default = next((fs for fs, _ in common if fs[0]), (12.0, 14.4))  # a class pdftohtml left undefined
+    pages: dict[object, list[tuple[float, float, float, str]]] = {}
+    for el in elements:
+        style = el.get("style", "")
+        top, left = _TOP.search(style), _LEFT.search(style)
+        if not (top and left):
+            continue
+        text = _WS.sub(" ", etree.tostring(el, method="text", encoding="unicode", with_tail=False)).strip()
+        if text:
+            size, line_height = sizes.get(el.get("class", ""), default)
+            height = size + line_height * sum(1 for _ in el.iter("br"))
+            pages.setdefault(el.getparent(), []).append(
+                (float(top.group(1)) + height / 2, float(left.group(1)), size, text))
+    lines: list[str] = []
+    for items in pages.values():
+        items.sort()
+        row: list[tuple[float, str]] = []
+        centre = size_min = 0.0
+        for mid, left, size, text in items + [(float("inf"), 0.0, 0.0, "")]:
+            if row:
+                tol = 0.4 * min(size, size_min) if size and size_min else _SAME_LINE_PX
+                if mid - centre > tol:
+                    row.sort()
+                    lines.append("\t".join(t for _, t in row) if len(row) > 1 else row[0][1])
+                    lines.append("")  # each visual row is a row of its own
+                    row = []
+            if not row:
+                centre, size_min = mid, size
+            row.append((left, text))
+            size_min = min(size_min, size) if size else size_min
+    return lines
 
 
 def _squeeze(lines: list[str]) -> list[str]:
