@@ -326,3 +326,18 @@ def test_libreoffice_text_of_the_web_page(soffice_outputs, seed_ref):
     except ReportError:
         return
     assert_never_wrong(parsed, seed_ref)
+
+
+# -- PDF prose: a line broken one character early ------------------------------------------------
+def test_pdf_prose_line_broken_early_before_a_full_stop():
+    """"。" may not start a line, so a ragged line gives its last character to the next: the short line
+    that results is not a paragraph end, and the paragraph comes out whole."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from gongkai.report.parsers.pdf import extract_lines_and_tables
+
+    paragraphs = [("甲" * k) + "本" * 20 + "。后续文字内容继续后续文字内容继续。" for k in range(12)]
+    body = "".join(f'<p style="text-indent:2em;margin:0">{p}</p>' for p in paragraphs)
+    html = ('<html><head><style>@page{size:A4;margin:2cm} body{font-family:"Noto Serif CJK SC";font-size:16pt}'
+            f"p{{text-align:left}}</style></head><body><h1>一、总体情况</h1>{body}</body></html>")
+    lines, _ = extract_lines_and_tables(weasyprint.HTML(string=html).write_pdf())
+    assert [line for line in lines if line.strip()] == ["一、总体情况", *paragraphs]
