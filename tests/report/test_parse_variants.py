@@ -341,3 +341,48 @@ def test_pdf_prose_line_broken_early_before_a_full_stop():
             f"p{{text-align:left}}</style></head><body><h1>一、总体情况</h1>{body}</body></html>")
     lines, _ = extract_lines_and_tables(weasyprint.HTML(string=html).write_pdf())
     assert [line for line in lines if line.strip()] == ["一、总体情况", *paragraphs]
+
+
+# -- the 2019 layout in the same forms ------------------------------------------------------------
+@pytest.mark.parametrize("form", ["html", "gbk-html", "markdown", "viewer"])
+def test_2019_layout_in_every_form(tmp_path, form):
+    from .test_parse_samples import sample_report, web_text
+
+    expected = sample_report(layout="2019", year=2020)
+    text = web_text(expected)
+    path = tmp_path / "report"
+    if form == "html":
+        path.write_text(html_page(text), "utf-8")
+    elif form == "gbk-html":
+        path.write_bytes(html_page(text, charset="utf-8").encode("gbk"))
+    elif form == "markdown":
+        path.write_text(markdown(text), "utf-8")
+    else:
+        path.write_text(viewer_copy(text), "utf-8")
+    assert_equal(parse_file(path), expected)
+
+
+# -- titles ---------------------------------------------------------------------------------------
+TITLE = "淄博市临淄区行政审批服务局\n\n2024年政府信息公开工作年度报告"
+
+
+@pytest.mark.parametrize("title", [
+    "淄博市临淄区行政审批服务局2024年政府信息公开工作年度报告",
+    "2024年淄博市临淄区行政审批服务局政府信息公开工作年度报告",
+    "淄博市临淄区行政审批服务局关于2024年度政府信息公开工作年度报告",
+    "淄博市临淄区行政审批服务局\n２０２４年政府信息公开工作年度报告",
+    "淄博市临淄区行政审批服务局\n2024 年政府信息公开工作年度报告",
+    "淄博市临淄区行政审批服务局\n2024年政府信息公开\n工作年度报告",
+    "淄 博 市 临 淄 区 行 政 审 批 服 务 局\n2024年政府信息公开工作年度报告",
+    "【淄博市临淄区行政审批服务局】2024年政府信息公开工作年度报告",
+])
+def test_title_variants(seed_text, seed_ref, title):
+    assert seed_text.startswith(TITLE)
+    assert_equal(parse_bytes(seed_text.replace(TITLE, title, 1).encode("utf-8"), "report.txt"), seed_ref)
+
+
+def test_markdown_break_between_digits_is_not_one_number(tmp_path, seed_text, seed_ref):
+    text = markdown(seed_text).replace("| 1185 |", "| 1<br>185 |", 1)
+    parsed = parse_bytes(text.encode("utf-8"), "report.md")
+    assert parsed.get("appeals.reconsideration.upheld") == "?"
+    assert assert_never_wrong(parsed, seed_ref) >= 1

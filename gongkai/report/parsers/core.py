@@ -402,7 +402,9 @@ _SECTION_WORDS: list[tuple[str, tuple[str, ...]]] = [
     ("6", ("其他需要报告的事项", "其他需要报告事项")),
 ]
 _TITLE = re.compile(r"([0-9０-９]{4})\s*年度?(?P<mid>[^。；，0-9]{0,30}?)(?:政府信息公开|政务公开|信息公开)[^。；]{0,12}?报告")
-_AGENCY_JUNK = re.compile(r"^(?:关于|《)+|(?:关于|的)$|[《》“”\"\s]")
+_AGENCY_JUNK = re.compile(r"^(?:关于|《)+|(?:关于|的)$|[《》“”\"\s【】]")
+_YEAR_START = re.compile(r"[0-9０-９]{4}\s*年")
+_CJK_SPACED = re.compile(r"(?<=[\u3400-\u9fff])[ \u3000\xa0]+(?=[\u3400-\u9fff])")
 _AGENCY_LINE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f（）()·]{2,40}$")
 
 
@@ -511,11 +513,18 @@ def _table_of_contents(lines: list[str], found: list[tuple[int, str, str | None]
 
 def find_title(lines: list[str]) -> tuple[str | None, int | None]:
     """Agency and year from the title "…XXXX年政府信息公开工作年度报告" (agency before the year or on the line above)."""
-    for i, raw in enumerate(lines[:200]):
+    head = lines[:200]
+    for i, raw in enumerate(head):
         line = raw.strip(_SPACE)
         if len(line) > 80:
             continue
         m = _TITLE.search(line)
+        if not m and _YEAR_START.search(line) and "。" not in line:
+            # A title wrapped over two lines ("2024年政府信息公开" / "工作年度报告").
+            nxt = next((x.strip(_SPACE) for x in head[i + 1:i + 3] if x.strip(_SPACE)), "")
+            if nxt and len(line) + len(nxt) <= 80:
+                line = line + nxt
+                m = _TITLE.search(line)
         if not m:
             continue
         year = int(clean_cell(m.group(1)))
@@ -524,7 +533,7 @@ def find_title(lines: list[str]) -> tuple[str | None, int | None]:
         agency = _AGENCY_JUNK.sub("", line[: m.start()]) or _AGENCY_JUNK.sub("", m.group("mid"))
         if not agency:
             for prev in reversed(lines[max(0, i - 3):i]):
-                p = prev.strip(_SPACE)
+                p = _CJK_SPACED.sub("", prev.strip(_SPACE)).strip("【】[]")  # "淄 博 市 …" as typeset
                 if p:
                     if _AGENCY_LINE.match(p) and "报告" not in p:
                         agency = p

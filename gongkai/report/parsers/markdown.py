@@ -17,8 +17,12 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _BR = re.compile(r"<br\s*/?>", re.I)
 
 
+_BR_DIGITS = re.compile(r"(?<=\d)\s*<br\s*/?>\s*(?=\d)", re.I)
+
+
 def _clean(text: str) -> str:
-    text = _BR.sub("", text)
+    # A break inside a label is wrapping; between digits ("1<br>2") it parts two numbers, never one 12.
+    text = _BR.sub("", _BR_DIGITS.sub(" ", text))
     text = _EMPHASIS.sub("", text)
     return text.replace("\\|", "|").strip(" \u3000\xa0")
 
