@@ -386,3 +386,38 @@ def test_markdown_break_between_digits_is_not_one_number(tmp_path, seed_text, se
     parsed = parse_bytes(text.encode("utf-8"), "report.md")
     assert parsed.get("appeals.reconsideration.upheld") == "?"
     assert assert_never_wrong(parsed, seed_ref) >= 1
+
+
+# -- blank cells: kept where the form keeps positions, "?" where it drops them ----------------------
+@pytest.mark.parametrize("form", ["html", "markdown", "tab-rows", "viewer", "space-rows"])
+def test_blank_cells_in_every_form(tmp_path, seed_text, form):
+    # One blank cell in each of 表二, 表三 and 表四 (the 4th, 111th and 191st number cells).
+    text = seed_text.replace("\t1003\n", "\t\n").replace("\t1110\n", "\t\n").replace("\t1190\n", "\t\n")
+    ref = parse_bytes(text.encode("utf-8"), "report.txt")
+    assert [k for k, _, v in ref.cells() if v is None] == [
+        "proactive.normative_documents.issued", "applications.unavailable_still_unclear.research",
+        "appeals.litigation_direct.upheld"]
+    if form == "html":
+        data, name = html_page(text).encode("utf-8"), "report.html"
+    elif form == "markdown":
+        data, name = markdown(text).encode("utf-8"), "report.md"
+    elif form == "viewer":
+        data, name = viewer_copy(text).encode("utf-8"), "report.txt"
+    else:
+        sep = "\t" if form == "tab-rows" else "   "
+        out = []
+        for kind, item in blocks(text):
+            if kind == "line":
+                out.append(item)
+                continue
+            for r in item:
+                out.append(sep.join(c.replace("\n", "") for c in r if sep == "\t" or c.strip()))
+        data, name = "\n".join(out).encode("utf-8"), "report.txt"
+    parsed = parse_bytes(data, name)
+    if form in ("viewer", "space-rows"):  # a blank cell leaves no trace: its rows cannot be placed
+        assert assert_never_wrong(parsed, ref) == 3 + 7 + 15
+        assert {u["cell"].rsplit(".", 1)[0] for u in parsed.unreadable} == {
+            "proactive.normative_documents", "applications.unavailable_still_unclear", "appeals.litigation_direct",
+            "appeals.reconsideration", "appeals.litigation_after_reconsideration"}
+    else:
+        assert_equal(parsed, ref)
