@@ -421,3 +421,22 @@ def test_blank_cells_in_every_form(tmp_path, seed_text, form):
             "appeals.reconsideration", "appeals.litigation_after_reconsideration"}
     else:
         assert_equal(parsed, ref)
+
+
+def test_markdown_with_html_tables(tmp_path, seed_text, seed_ref):
+    """PDF-to-Markdown converters write tables with merged cells as HTML inside the Markdown: the table
+    is read as a table, the headings and prose around it as lines."""
+    out = []
+    for kind, item in blocks(seed_text):
+        if kind == "line":
+            out += [("# " if re.match(r"^[一二三四五六]、", item) else "") + item, ""]
+            continue
+        rows = ["<tr>" + "".join(f"<td>{br(c)}</td>" for c in r) + "</tr>" for r in item]
+        out += ["<table>" + "".join(rows) + "</table>", ""]
+    for name in ("report.md", "report.txt"):
+        path = tmp_path / name
+        path.write_text("\n".join(out), "utf-8")
+        parsed = parse_file(path)
+        assert_equal(parsed, seed_ref)
+        assert parsed.headings == ["1", "2", "3", "4", "5", "6"]
+        assert parsed.sections["5"].startswith("（一）存在问题")

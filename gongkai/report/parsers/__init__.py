@@ -30,6 +30,7 @@ _TOO_BIG = "文件过大（{size}），超过 50 MB 上限，未读取"
 
 _HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|meta|p|div|h[1-6]|tr|td|span)[\s>/]", re.I)
 _HTML_TEXT = re.compile(_HTML.pattern.decode("ascii"), re.I)
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+\S", re.M)
 _MD_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", re.M)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -103,6 +104,10 @@ def parse_text(text: str, filename: str | None = None) -> Report:
         return Report.from_json(stripped)
     sample = stripped[:65536]
     name = (filename or "").lower()
+    if stripped[0] != "<" and (name.endswith((".md", ".markdown")) or _MD_HEADING.search(sample)):
+        from .markdown import markdown_document  # Markdown, perhaps with HTML tables in it
+
+        return assemble(markdown_document(stripped))
     if "<" in sample and _HTML_TEXT.search(sample):
         from .html import html_document
 

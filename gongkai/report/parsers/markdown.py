@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from .core import Document
 
 _RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -15,6 +17,8 @@ _ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _BR = re.compile(r"<br\s*/?>", re.I)
+_HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.S | re.I)
+_HTML_PARSER = etree.HTMLParser(remove_comments=True, no_network=True)
 
 
 _BR_DIGITS = re.compile(r"(?<=\d)\s*<br\s*/?>\s*(?=\d)", re.I)
@@ -33,10 +37,31 @@ def _cells(row: str) -> list[str]:
 
 
 def markdown_document(text: str) -> Document:
+    """Markdown lines and pipe tables; HTML tables embedded in the Markdown (as PDF converters write
+    merged cells) are read as HTML tables, the lines around them stay lines."""
     lines: list[str] = []
     tables: list[list[list[str | None]]] = []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    pos = 0
+    for m in _HTML_TABLE.finditer(text):
+        _markdown_lines(text[pos:m.start()], lines, tables)
+        pos = m.end()
+        from .html import grid_lines, table_grid
+
+        root = etree.fromstring(m.group(0), _HTML_PARSER)
+        for table in (root.xpath("//table[not(.//table)]") if root is not None else []):
+            grid = table_grid(table)
+            if any(cell for row in grid for cell in row):
+                tables.append(grid)
+                lines.append("")
+                lines.extend(grid_lines(grid).replace("\ue001", "\t").split("\ue000"))
+    _markdown_lines(text[pos:], lines, tables)
+    return Document(lines=lines, tables=tables, source="markdown")
+
+
+def _markdown_lines(text: str, lines: list[str], tables: list) -> None:
     current: list[list[str | None]] | None = None
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for raw in text.split("\n"):
         if _ROW.match(raw):
             if _RULE.match(raw):
                 continue
@@ -54,4 +79,3 @@ def markdown_document(text: str) -> Document:
         current = None
         line = _HEADING.sub("", raw)
         lines.append(_clean(line))
-    return Document(lines=lines, tables=tables, source="markdown")
