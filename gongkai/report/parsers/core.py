@@ -226,6 +226,12 @@ def _match_at(stream: list[Tok], i: int, index: LabelIndex) -> tuple[Match, int,
             m = index.lookup(tm.group("label"), fuzzy=False) or index.unique_prefix(tm.group("label"))
             if m:
                 return m, j, [Tok(v, stream[j - 1].row, True) for v in tm.group("values").split()], tm.group("label")
+    if j > i + 1 and j < len(stream) and stream[j].value and stream[j].row == stream[j - 1].row:
+        # A label wrapped in its cell, its numbers beside the last piece ("1、申请人…逾期不补" /
+        # "正、行政机关不再处理其政府信 67 3 …"): the pieces joined start exactly one label.
+        m = index.unique_prefix(joined)
+        if m:
+            return m, j, [], joined
     # Digits run on after the label ("（一）予以公开0000000", "规章 0 0 0").
     tm = _TRAILING_VALUES.match(text)
     if tm:
@@ -280,6 +286,24 @@ def _positional(stream: list[Tok], label: Tok, n: int) -> list[Tok] | None:
     return None
 
 
+def _numbers_row_below(stream: list[Tok], k: int, n: int) -> list[int] | None:
+    """A label row without numbers whose very next row is exactly ``n`` numbers and nothing else, and
+    is not followed by another row of numbers: the numbers of the label's row, set between the lines
+    of a label wrapped in a tall cell (text rebuilt from a PDF's positions). Runs of number rows
+    (labels and numbers printed apart) are left alone."""
+    if k >= len(stream) or not stream[k].value:
+        return None
+    row = stream[k].row
+    end = k
+    while end < len(stream) and stream[end].row == row:
+        if not stream[end].value:
+            return None
+        end += 1
+    if end - k != n or end < len(stream) and stream[end].value:
+        return None
+    return list(range(k, end))
+
+
 def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tuple[dict[str, RowRead], list[int]]:
     """Rows found by label (first occurrence wins) and the positions of value tokens no row took."""
     rows: dict[str, RowRead] = {}
@@ -306,6 +330,12 @@ def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tu
             by_position = _positional(stream, stream[j - 1], n)
             if by_position is not None:
                 vals = by_position
+        elif not vals and n and stream[j - 1].col < 0:
+            below = _numbers_row_below(stream, k, n)
+            if below is not None:
+                vals = [stream[p] for p in below]
+                taken.update(below)
+                k = below[-1] + 1
         if m.key not in rows or (not rows[m.key].values and vals):
             rows[m.key] = RowRead(m, label_text, vals, i)
         i = k
@@ -759,7 +789,18 @@ def _shattered(stream: list[Tok], rows: dict[str, RowRead], orphans: list[int], 
     # cell by cell, columns out of order) cannot be paired by order without risking a wrong row.
     if any(first < p < last and clean_cell(stream[p].text) for p in orphans):
         return False
-    loose = [stream[p] for p in orphans if p > first and clean_cell(stream[p].text)]
+    loose_pos = [p for p in orphans if p > first and clean_cell(stream[p].text)]
+    loose = [stream[p] for p in loose_pos]
+    # The block's last label took the first numbers after it as its own (they follow it in the same
+    # row); when the loose numbers go on right after those, they are all one block of numbers.
+    after = min(((r.pos, k) for k, r in rows.items() if r.pos > last), default=None)
+    if after and loose_pos:
+        r = rows[after[1]]
+        n = len(r.values)
+        if n and all(stream[after[0] + 1 + x] is v for x, v in enumerate(r.values)
+                     if after[0] + 1 + x < len(stream)) and loose_pos[0] == after[0] + 1 + n:
+            pending.append(after)
+            loose = r.values + loose
     need = sum(width[k] for _, k in pending)
     if not loose or len(loose) != need:
         return False
