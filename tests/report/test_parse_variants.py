@@ -454,3 +454,9 @@ def test_label_rows_then_number_rows_pair_in_print_order(tmp_path, seed_text, se
     parsed = parse_bytes("\n".join(out).encode("utf-8"), "report.txt")
     assert_equal(parsed, seed_ref)
     assert any("分开排列" in note for note in parsed.notes)
+
+
+def test_absolutely_placed_menus_do_not_hide_the_report_table(tmp_path, seed_text, seed_ref):
+    menu = "".join(f'<div style="position:absolute;top:{30 + i}px;left:{i * 60}px">栏目{i}</div>' for i in range(30))
+    page = html_page(seed_text).replace('<div class="nav">', f'<div class="nav">{menu}', 1)
+    assert_equal(parse_bytes(page.encode("utf-8"), "report.html"), seed_ref)

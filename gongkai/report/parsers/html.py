@@ -101,7 +101,7 @@ def html_document(text: str) -> Document:
     etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, etree.ProcessingInstruction,
                          with_tail=False)
     positioned = _POSITIONED(root)
-    if len(positioned) >= 20:
+    if len(positioned) >= 20 and not _ANY_TABLE(root):  # a page with table markup is read by it
         sizes = {name: (float(size), float(lh or 0) or 1.2 * float(size))
                  for name, size, lh in _FONT_CLASS.findall(text[:500_000])}
         return Document(lines=_positioned_lines(positioned, sizes), tables=[], source="html")
@@ -136,6 +136,7 @@ def html_document(text: str) -> Document:
 # height, left to right and tab-separated, form a table row as a copied web page would.
 _POSITIONED = etree.XPath("//*[self::p or self::div or self::span][contains(@style,'position:absolute')]"
                           "[contains(@style,'top:')][contains(@style,'left:')][not(.//table)]")
+_ANY_TABLE = etree.XPath("boolean(//table)")
 _TOP = re.compile(r"top:\s*(-?[\d.]+)px")
 _LEFT = re.compile(r"left:\s*(-?[\d.]+)px")
 _FONT_CLASS = re.compile(r"\.([\w-]+)\s*\{[^}]*?font-size:\s*([\d.]+)px(?:;\s*line-height:\s*([\d.]+)px)?")
