@@ -22,6 +22,29 @@ COMMAND_MODULES = (
 )
 
 
+# argparse's own messages (usage errors, help headings) in Chinese: argparse looks its strings up through
+# the module-level gettext alias ``argparse._``, so a lookup table is enough, no locale files needed.
+_ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "show this help message and exit": "显示帮助并退出",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "one of the arguments %s is required": "需要以下参数之一：%s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "expected one argument": "需要一个值",
+    "expected at most one argument": "最多一个值",
+    "expected at least one argument": "至少一个值",
+    "ambiguous option: %(option)s could match %(matches)s": "选项不明确：%(option)s 可能是 %(matches)s",
+    "invalid %(type)s value: %(value)r": "无效的 %(type)s 值：%(value)r",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项 %(value)r（可选：%(choices)s）",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+}
+argparse._ = lambda message: _ARGPARSE_ZH.get(message, message)
+
+
 class CommandError(Exception):
     """A user-facing failure: message printed on stderr, exit code kept."""
 
