@@ -23,7 +23,7 @@ class Appeal(models.Model):
                                     on_delete=models.PROTECT, related_name="appeals")
     case_number = models.CharField("案号", max_length=80)
     body = models.CharField("复议机关或法院", max_length=100)
-    filed_on = models.DateField("立案（申请）日期")
+    filed_on = models.DateField("立案（申请）日期", error_messages={"null": "请填写立案（申请）日期。"})
     result = models.CharField("结果", max_length=20, choices=RESULT_CHOICES, blank=True,
                               help_text=f"留空表示{PENDING_LABEL}。")
     decided_on = models.DateField("审结日期", null=True, blank=True)
@@ -58,6 +58,11 @@ class Appeal(models.Model):
         errors: dict[str, list[str]] = {}
         self.case_number = (self.case_number or "").strip()
         self.body = (self.body or "").strip()
+        # clean_fields() ran before the strip, so whitespace-only text is caught here.
+        if not self.case_number:
+            errors.setdefault("case_number", []).append("请填写案号。")
+        if not self.body:
+            errors.setdefault("body", []).append("请填写复议机关或法院。")
         if self.result and not self.decided_on:
             errors.setdefault("decided_on", []).append("已填写结果，请填写审结日期。")
         if self.decided_on and not self.result:

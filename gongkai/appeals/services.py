@@ -26,7 +26,8 @@ AUDITED_FIELDS = ("kind", "application_id", "case_number", "body", "filed_on", "
 
 
 def _snapshot(appeal: Appeal) -> dict:
-    return {f: getattr(appeal, f) for f in AUDITED_FIELDS}
+    # Dates as ISO text: the audit data is JSON and must hash identically on every database.
+    return {f: v.isoformat() if isinstance(v, date) else v for f in AUDITED_FIELDS for v in [getattr(appeal, f)]}
 
 
 @transaction.atomic

@@ -139,8 +139,9 @@ def browse(agency, category=None, year=None, validity=None, page=1):
 def build_report(agency, year: int):
     """The annual report of ``agency`` for ``year`` from live data: table 二 (regulations and
     normative documents) and the category sentence of section 一 from the catalogue, table 三 from
-    the applications. Cells the platform does not record (licensing, punishment and coercion
-    decisions, fees, table 四) are left empty (None), never guessed."""
+    the applications, table 四 from the appeals. Cells the platform does not record (licensing,
+    punishment and coercion decisions, fees) are left empty (None), never guessed."""
+    from gongkai.appeals.services import table4
     from gongkai.applications.services import build_report as applications_report
     from gongkai.catalog.services import narrative, table2
 
@@ -152,6 +153,9 @@ def build_report(agency, year: int):
     for row, cols in table2(agency, year).items():
         for col, n in cols.items():
             report.set(f"proactive.{row}.{col}", n)
+    for group, cols in table4(agency, year).items():
+        for col, n in cols.items():
+            report.set(f"appeals.{group}.{col}", n)
     report.sections["1"] = narrative(agency, year)
     return report
 
