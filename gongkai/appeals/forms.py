@@ -27,6 +27,8 @@ class AppealForm(forms.ModelForm):
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["application"].queryset = Application.objects.filter(agency=agency).order_by("-received_on", "-id")
+        self.fields["application"].empty_label = "无（不关联申请）"
+        self.fields["kind"].choices = [("", "请选择")] + KIND_CHOICES
         self.fields["result"].choices = [("", PENDING_LABEL)] + RESULT_CHOICES
 
 
