@@ -45,6 +45,53 @@ def _fast_password_hashing():
     settings.PASSWORD_HASHERS = ["tests.conftest.FastArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
 
 
+# -- agencies and staff shared by the app tests ---------------------------------------------------------
+PASSWORD = "Correct-Horse-42"
+ROLES = ("registrar", "handler", "reviewer", "head", "admin", "auditor", "supervisor")
+
+
+def credit_code(body17: str) -> str:
+    """A unified social credit code with a correct check character (GB 32100-2015)."""
+    from stdnum.cn import uscc
+
+    return body17 + uscc.calc_check_digit(body17)
+
+
+@pytest.fixture
+def agencies(db):
+    """A government with two departments: ``own`` (where the staff work) and ``other``."""
+    from gongkai.agencies.models import Agency
+
+    gov = Agency.objects.create(name="测试区人民政府", slug="t-gov", level="government",
+                                credit_code=credit_code("11370305000000011"))
+    own = Agency.objects.create(name="测试区甲局", slug="t-own", level="department", parent=gov,
+                                credit_code=credit_code("11370305000000021"), phone="0533-1234567")
+    other = Agency.objects.create(name="测试区乙局", slug="t-other", level="department", parent=gov,
+                                  credit_code=credit_code("11370305000000031"))
+    return {"gov": gov, "own": own, "other": other}
+
+
+@pytest.fixture
+def staff(agencies):
+    """One user per role in ``own`` (the supervisor at ``gov``), plus a handler and a registrar of ``other``."""
+    from django.contrib.auth import get_user_model
+
+    from gongkai.agencies.models import Staff
+
+    User = get_user_model()
+    users = {}
+
+    def add(key, username, agency, role):
+        users[key] = User.objects.create_user(username=username, password=PASSWORD, first_name=key)
+        Staff.objects.create(user=users[key], agency=agency, role=role)
+
+    for role in ROLES:
+        add(role, f"u-{role}", agencies["gov" if role == "supervisor" else "own"], role)
+    add("other_handler", "u-other-handler", agencies["other"], "handler")
+    add("other_registrar", "u-other-registrar", agencies["other"], "registrar")
+    return users
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     if not SHARED.is_dir():
