@@ -70,18 +70,21 @@ def _export(args: argparse.Namespace) -> int:
     setup_django()
     from gongkai.catalog.importer import csv_lines, xlsx_bytes
     from gongkai.catalog.models import Item
+    from gongkai.report.audit import atomic_output, write_atomic
+    from gongkai.report.errors import ReportError
 
     agency = _agency(args.agency)
     items = Item.objects.filter(agency=agency).order_by("date_made", "id")
     out = Path(args.output)
+    # Through a temporary file: a failed export never leaves a truncated file in place of a good one.
     try:
         if args.format == "xlsx":
-            out.write_bytes(xlsx_bytes(items))
+            write_atomic(out, xlsx_bytes(items))
         else:
-            with out.open("w", encoding="utf-8", newline="") as fh:
+            with atomic_output(out) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
                 fh.writelines(csv_lines(items))
-    except OSError as exc:
-        raise CommandError(f"无法写入 {out}：{exc.strerror}") from None
+    except ReportError as exc:
+        raise CommandError(str(exc)) from None
     print(f"已导出 {items.count()} 条到 {out}")
     return 0
 

@@ -37,3 +37,35 @@ def test_import_export_sweep(agency, people, tmp_path, capsys):
     Item.objects.filter(title="甲").update(summary="手机13812345678")
     assert main(["catalog", "sweep"]) == 1
     assert "未处理问题 1 处" in capsys.readouterr().out
+
+
+def test_export_is_atomic(agency, people, tmp_path, capsys, monkeypatch):
+    """A failed export leaves the previous file as it was, and no temporary file behind."""
+    services.seed_categories(agency)
+    src = tmp_path / "in.csv"
+    write_csv(src, [["甲", "2024-01-02", "2024-01-03", "其他", ""]])
+    assert main(["catalog", "import", str(src), "--agency", agency.slug, "--user", "reviewer"]) == 0
+    out = tmp_path / "out.csv"
+    out.write_text("previous export", encoding="utf-8")
+
+    from gongkai.catalog import importer
+
+    real_rows = importer.export_rows
+
+    def failing_rows(items):
+        yield from real_rows(items)
+        raise RuntimeError("disk went away")
+
+    monkeypatch.setattr(importer, "export_rows", failing_rows)
+    try:
+        main(["catalog", "export", "--agency", agency.slug, "-o", str(out)])
+    except RuntimeError:
+        pass
+    assert out.read_text(encoding="utf-8") == "previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["catalog", "export", "--agency", agency.slug, "-o", str(tmp_path / "no" / "x.csv")]) == 2
+    assert "无法写入输出文件" in capsys.readouterr().err
+    assert main(["catalog", "export", "--agency", agency.slug, "--format", "xlsx", "-o", str(tmp_path)]) == 2
+    assert "无法写入输出文件" in capsys.readouterr().err
