@@ -510,14 +510,8 @@ def transition(app: Application, name: str, *, actor, on: date | str | None = No
 # -- deadlines -------------------------------------------------------------------------------------
 
 def pauses(app: Application, cal: WorkCalendar) -> list[Pause]:
-    """Consultations as excluded periods; a late answer is excluded only up to its 15-day limit."""
-    out = []
-    for c in app.consultations.all():
-        end = None
-        if c.answered_on:
-            end = min(c.answered_on, consultation_due(cal, c.sent_on).date)
-        out.append(Pause(c.kind, c.sent_on, end))
-    return out
+    """Consultations as excluded periods (answer_due caps a late answer at the 15-day limit)."""
+    return [Pause(c.kind, c.sent_on, c.answered_on) for c in app.consultations.all()]
 
 
 def derive(app: Application, cal: WorkCalendar | None = None) -> Derivation | None:

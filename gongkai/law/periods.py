@@ -47,7 +47,8 @@ class Pause:
 
     ``start``: the day the consultation letter went out; ``end``: the day the opinion came back
     (None while it is outstanding). Working days after ``start`` up to and including ``end`` are
-    excluded, i.e. the same window in which the consulted party's 15 working days run.
+    excluded, but never past the consulted party's 15 working days (Art. 32/34): a late opinion
+    does not stop the clock any longer.
     """
 
     kind: str
@@ -162,7 +163,10 @@ def answer_due(
             _require_date(p.end, "收到意见日期")
             if p.end < p.start:
                 raise ValueError(f"收到意见日期（{format_date(p.end)}）早于征求意见日期（{format_date(p.start)}）")
-            windows.append((p.start.toordinal() + 1, p.end.toordinal(), p, False))
+            # A late opinion: only the consulted party's 15 working days are excluded (Art. 32/34),
+            # the agency may decide once they have run out.
+            limit = consultation_due(cal, p.start).date
+            windows.append((p.start.toordinal() + 1, min(p.end, limit).toordinal(), p, False))
         else:
             # Still outstanding: Art. 32/34 give the consulted party 15 working days, after which the
             # agency decides; count to that day for now.
@@ -201,6 +205,9 @@ def answer_due(
                     f"答复期限（至{format_date(date.fromordinal(last))}）计算")
         else:
             head = f"{format_date(p.start)}{what}（{article}），{format_date(p.end)}收到意见"
+            if p.end.toordinal() > last:
+                head += (f"，已超过{CONSULTATION_DAYS}个工作日的答复期限（{format_date(date.fromordinal(last))}），"
+                         "逾期部分计入答复期限")
         if p.start >= due:
             steps.append(f"{head}；征求意见时答复期限已用尽，不再扣除。")
         else:

@@ -90,6 +90,16 @@ def test_open_consultation_counts_to_its_15_day_limit(cal):
     assert d.provisional and d.reason == "临时结果：征求意见尚未结束"
 
 
+def test_late_opinion_is_excluded_only_up_to_its_15_day_limit(cal):
+    # Sent 10-09, its 15 working days end 10-29; an opinion on 11-05 excludes no more than an open one.
+    late = answer_due(cal, date(2024, 9, 25), pauses=[Pause("third_party", date(2024, 10, 9), date(2024, 11, 5))])
+    assert late.due == date(2024, 11, 18) and late.excluded_days == 15 and not late.provisional
+    assert any("逾期部分计入答复期限" in s and "2024年10月29日" in s for s in late.steps)
+    # Answered on the last day: the whole window, no remark.
+    on_time = answer_due(cal, date(2024, 9, 25), pauses=[Pause("agency", date(2024, 10, 9), date(2024, 10, 29))])
+    assert on_time.due == late.due and not any("逾期" in s for s in on_time.steps)
+
+
 def test_consultation_after_the_deadline_does_not_move_it(cal):
     d = answer_due(cal, date(2024, 9, 25), pauses=[Pause("third_party", date(2024, 10, 30), date(2024, 11, 5))])
     assert d.due == date(2024, 10, 28) and d.excluded_days == 0
