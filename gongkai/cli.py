@@ -1,8 +1,8 @@
 """The ``gongkai`` command.
 
-Each area registers its own sub-commands from its own module, so this file only dispatches:
-``gongkai.report.commands`` (pure, no Django), ``gongkai.workdays.commands`` and
-``gongkai.agencies.commands`` (need Django). Django-backed commands call ``setup_django()`` first.
+Each area registers its own sub-commands from its own ``commands.py`` (COMMAND_MODULES), so this file
+only dispatches and adds the Django-level commands (migrate, demo, serve, worker, dbcheck, manage).
+``gongkai.report.commands`` is pure; Django-backed commands call ``setup_django()`` first.
 Every user error ends with a one-line Chinese message on stderr and a non-zero exit code.
 """
 from __future__ import annotations
@@ -131,13 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongkai", description="gongkai 政府信息公开工作平台")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name and not name.startswith(f"{exc.name}."):
-                raise  # a real import error inside an existing area
-            continue  # area not built yet
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     _register_django(sub)
     return parser
 
