@@ -1,3 +1,5 @@
+from datetime import date
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -97,6 +99,21 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, agencies=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies if agencies is not None else Agency.objects.none()
+
+    # Dates far out (0001-01-01, 9999-12-31) overflow when turned into local datetimes: refuse them here.
+    EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
+
+    def _in_range(self, name):
+        value = self.cleaned_data.get(name)
+        if value and not self.EARLIEST <= value <= self.LATEST:
+            raise forms.ValidationError(f"日期应在 {self.EARLIEST:%Y-%m-%d} 至 {self.LATEST:%Y-%m-%d} 之间。")
+        return value
+
+    def clean_date_from(self):
+        return self._in_range("date_from")
+
+    def clean_date_to(self):
+        return self._in_range("date_to")
 
     def clean(self):
         data = super().clean()

@@ -38,6 +38,12 @@ def test_audit_log_page_for_auditor_only(client, tree, people):
     assert "甲局登记" not in resp.content.decode()
     html = client.get("/staff/audit/", {"date_from": "2000-01-01"}).content.decode()
     assert "甲局登记" in html
+    # Dates at the ends of the calendar overflowed into a 500 once turned into local datetimes.
+    for params in ({"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}):
+        resp = client.get("/staff/audit/", params)
+        assert resp.status_code == 200, params
+        assert "日期应在 1990-01-01 至 2100-12-31 之间" in resp.content.decode()
+        assert "甲局登记" not in resp.content.decode()
 
     for name in ("admin", "handler"):
         client.force_login(people[name])
