@@ -128,6 +128,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 GONGKAI_REPORT_UPLOAD_MAX_BYTES = int(os.environ.get("GONGKAI_REPORT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 # Files per 年报体检 upload: parsed synchronously (a PDF takes a second or two), so keep batches small.
 GONGKAI_REPORT_UPLOAD_MAX_FILES = int(os.environ.get("GONGKAI_REPORT_UPLOAD_MAX_FILES", 10))
+# What one 年报体检 batch may keep in the session (the reports' canonical JSON; a real report is ~10-50 KB,
+# its prose included): the session row is rewritten on every request (SESSION_SAVE_EVERY_REQUEST).
+GONGKAI_REPORT_SESSION_MAX_BYTES = int(os.environ.get("GONGKAI_REPORT_SESSION_MAX_BYTES", 2 * 1024 * 1024))
 
 SESSION_COOKIE_AGE = 30 * 60  # session timeout: 30 minutes of inactivity
 SESSION_SAVE_EVERY_REQUEST = True

@@ -9,6 +9,7 @@ pairs two years of one agency (``previous=``) and prepares labels for the page.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import secrets
 import zipfile
@@ -59,7 +60,16 @@ def max_bytes() -> int:
 
 def max_files() -> int:
     # Each PDF takes a second or two to parse and the request is synchronous: keep batches small.
-    return int(getattr(settings, "GONGKAI_REPORT_UPLOAD_MAX_FILES", 10))
+    return int(settings.GONGKAI_REPORT_UPLOAD_MAX_FILES)
+
+
+def session_max_bytes() -> int:
+    return int(settings.GONGKAI_REPORT_SESSION_MAX_BYTES)
+
+
+def stored_size(report: dict[str, Any]) -> int:
+    """Bytes the report takes in the session (its canonical JSON)."""
+    return len(json.dumps(report, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def human_size(n: int) -> str:
@@ -173,14 +183,25 @@ def link_and_check(entries: list[dict[str, Any]]) -> None:
 
 def check_uploads(uploads: list[Upload]) -> dict[str, Any]:
     """A new batch: one entry per file, in upload order; files beyond the limit are refused, not dropped silently."""
-    limit = max_files()
+    limit, budget = max_files(), session_max_bytes()
     entries = []
     for i, up in enumerate(uploads, start=1):
         if i > limit:
             entries.append({"index": i, "filename": up.filename, "size": up.size, "report": None, "findings": [],
                             "previous": None, "error": f"超出单次上传数量上限（{limit} 个文件），未处理；请分批上传"})
-        else:
-            entries.append(new_entry(up, i))
+            continue
+        entry = new_entry(up, i)
+        if entry["report"]:
+            # The batch lives in the session: a report with megabytes of prose would bloat every request.
+            size = stored_size(entry["report"])
+            if size > budget:
+                entry["report"], entry["error"] = None, (
+                    f"识别出的报告内容过大（{human_size(size)}），超出在线体检可暂存的上限"
+                    f"（本次剩余 {human_size(budget)}，每次共 {human_size(session_max_bytes())}）；"
+                    "请删去报告中与年报无关的内容或分批上传")
+            else:
+                budget -= size
+        entries.append(entry)
     link_and_check(entries)
     return {"batch": secrets.token_hex(6), "entries": entries}
 

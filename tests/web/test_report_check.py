@@ -314,3 +314,17 @@ def test_unreadable_cells_and_parser_notes_are_shown(client, shared):
     assert "表三 “（一）予以公开”“总计”" in item and "扫描件中该数字模糊" in item
     assert art.select_one("ul.unreadable a")["href"] == f"#{cell['id']}"
     assert "按一行记录" in art.select_one("ul.parse-notes").get_text()
+
+
+def test_a_report_too_large_for_the_session_is_refused_and_the_others_kept(client, seed, settings):
+    # A report padded with megabytes of prose once went whole into the session, rewritten on every request.
+    settings.GONGKAI_REPORT_SESSION_MAX_BYTES = 3 * len(seed)
+    text = seed.decode("utf-8")
+    cut = text.index("\n", text.index("一、") + 40)
+    padded = (text[:cut] + "\n" + "本机关持续推进政务公开工作。\n" * 2000 + text[cut:]).encode("utf-8")
+    soup = upload(client, ("临淄2024.txt", seed), ("padded.txt", padded), ("again.txt", seed))
+    error = article(soup, 2).select_one(".file-error").get_text()
+    assert "识别出的报告内容过大" in error and "分批上传" in error
+    assert article(soup, 1).select("table.gk-table") and article(soup, 3).select("table.gk-table")
+    stored = client.session["annual_check"]["entries"]
+    assert [e["report"] is not None for e in stored] == [True, False, True]
