@@ -208,6 +208,30 @@ def _category_ids(agency, category) -> list[int] | None:
     return sorted(out)
 
 
+def parse_year(year) -> int | None:
+    """A publication-year filter from a URL parameter (None when empty); raises QueryError."""
+    if year is None or year == "":
+        return None
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise QueryError("年份应为四位数字，如 2024。") from None
+    if not 1900 <= year <= 2100:
+        raise QueryError("年份应为四位数字，如 2024。")
+    return year
+
+
+MAX_PAGE = 100_000  # keeps OFFSET within the database's integer range; a page past the end shows the last
+
+
+def parse_page(page) -> int:
+    """A page number from a URL parameter: anything that is not a positive number means page 1."""
+    try:
+        return min(max(1, int(page)), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+
+
 def _filters(agency, cats, year) -> tuple[str, list]:
     sql, params = " AND d.agency_id = %s", [agency.pk]
     if cats is not None:
@@ -257,19 +281,8 @@ def search(agency, q: str, category=None, year=None, page=1, per_page: int = PER
 
     terms = query_terms(q)
     cats = _category_ids(agency, category)
-    if year not in (None, ""):
-        try:
-            year = int(year)
-        except (TypeError, ValueError):
-            raise QueryError("年份应为四位数字，如 2024。") from None
-        if not 1900 <= year <= 2100:
-            raise QueryError("年份应为四位数字，如 2024。")
-    else:
-        year = None
-    try:
-        page = max(1, int(page))
-    except (TypeError, ValueError):
-        page = 1
+    year = parse_year(year)
+    page = parse_page(page)
     backend = BACKENDS.get(connection.vendor)
     if backend is None:
         raise QueryError("当前数据库不支持全文检索。")

@@ -113,25 +113,23 @@ def browse(agency, category=None, year=None, validity=None, page=1):
     sub-categories; ``year`` is the publication year; ``validity`` one of Item.Validity."""
     from gongkai.catalog.models import Item
 
-    from .search import QueryError, _category_ids
+    from .search import QueryError, _category_ids, parse_page, parse_year
 
     qs = published_items(agency).order_by("-date_published", "-id")
     try:
         cats = _category_ids(agency, category)
+        year = parse_year(year)
     except QueryError as exc:
         raise ValidationError(str(exc)) from None
     if cats is not None:
         qs = qs.filter(category_id__in=cats)
-    if year not in (None, ""):
-        try:
-            qs = qs.filter(date_published__year=int(year))
-        except (TypeError, ValueError):
-            raise ValidationError("年份应为四位数字，如 2024。") from None
+    if year is not None:
+        qs = qs.filter(date_published__year=year)
     if validity not in (None, ""):
         if validity not in Item.Validity.values:
             raise ValidationError("有效性只能是有效、废止或失效。")
         qs = qs.filter(validity=validity)
-    return Paginator(qs, PER_PAGE).get_page(page)
+    return Paginator(qs, PER_PAGE).get_page(parse_page(page))
 
 
 # -- annual reports (Art. 49, 50) ----------------------------------------------------------------------

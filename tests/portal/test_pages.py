@@ -173,3 +173,23 @@ def test_demo_load_is_idempotent(db):
     assert report.sections["1"].startswith("2024年主动公开信息共计465条，包含机构职能6条")
     assert search(seed, "许可").total > 0
     assert PortalSettings.objects.get(agency=seed).rule_list()
+
+
+@pytest.mark.parametrize("year", ["0", "-1", "10000", "99999999999999999999", "二〇二四"])
+def test_out_of_range_year_is_a_chinese_message(client, agency, make_item, year):
+    make_item("关于行政复议案件办理情况的通报")
+    r = client.get(f"/gk/{agency.slug}/items/", {"year": year})
+    assert r.status_code == 200 and "年份应为四位数字" in r.content.decode()
+    r = client.get(f"/gk/api/agencies/{agency.slug}/items/", {"year": year})
+    assert r.status_code == 400 and "年份应为四位数字" in r.json()["error"]
+
+
+def test_huge_page_number_shows_the_last_page(client, agency, make_item):
+    make_item("关于行政复议案件办理情况的通报")
+    huge = "99999999999999999999"
+    r = client.get(f"/gk/api/agencies/{agency.slug}/search/", {"q": "复议", "page": huge})
+    assert r.status_code == 200 and r.json()["page"] == 1 and r.json()["count"] == 1
+    r = client.get(f"/gk/{agency.slug}/search/", {"q": "复议", "page": huge})
+    assert r.status_code == 200 and "案件办理情况的通报" in r.content.decode()
+    r = client.get(f"/gk/api/agencies/{agency.slug}/items/", {"page": huge})
+    assert r.status_code == 200 and r.json()["page"] == 1
