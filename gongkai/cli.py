@@ -64,9 +64,19 @@ def setup_django() -> None:
 def _manage(argv: list[str]) -> int:
     setup_django()
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
-    execute_from_command_line(["gongkai", *argv])
+    try:
+        execute_from_command_line(["gongkai", *argv])
+    except DatabaseError as exc:  # e.g. the server is down: one Chinese line, not a traceback
+        raise CommandError(f"数据库操作失败（可用 gongkai dbcheck 检查连接）：{str(exc).splitlines()[0]}", 1) from None
     return 0
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 1 至 65535 的整数，实际为 {value!r}")
+    return int(value)
 
 
 def _register_django(sub: argparse._SubParsersAction) -> None:
@@ -79,7 +89,7 @@ def _register_django(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("serve", help="启动网站")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", default="8000")
+    p.add_argument("--port", type=_port, default=8000)
     p.set_defaults(func=lambda a: _manage(["runserver", f"{a.host}:{a.port}", "--noreload"]))
 
     p = sub.add_parser("worker", help="运行后台任务（django-tasks 数据库队列）")
