@@ -19,7 +19,7 @@ class LoginForm(AuthenticationForm):
     def _lock_error(self, until):
         local = timezone.localtime(until)
         return forms.ValidationError(
-            f"该账号在本机登录失败已达 {services.MAX_FAILURES} 次，已锁定 15 分钟，请于 {local:%H:%M} 后再试。",
+            f"该账号在本机登录失败已达 {services.MAX_FAILURES} 次，已锁定 {services.LOCKOUT_MINUTES} 分钟，请于 {local:%H:%M} 后再试。",
             code="locked",
         )
 
@@ -37,7 +37,7 @@ class LoginForm(AuthenticationForm):
                 raise self._lock_error(until) from None
             left = services.failures_left(username, ip)
             raise forms.ValidationError(
-                f"用户名或密码不正确。再失败 {left} 次，该账号将在本机锁定 15 分钟。", code="invalid_login"
+                f"用户名或密码不正确。再失败 {left} 次，该账号将在本机锁定 {services.LOCKOUT_MINUTES} 分钟。", code="invalid_login"
             ) from None
 
 

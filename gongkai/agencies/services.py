@@ -13,7 +13,10 @@ from . import audit
 from .models import Agency, LoginAttempt, Staff
 
 MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+LOCKOUT_MINUTES = 15
+LOCKOUT = timedelta(minutes=LOCKOUT_MINUTES)
+# For the pages and messages that state the rule.
+LOCKOUT_RULE = {"max_failures": MAX_FAILURES, "lockout_minutes": LOCKOUT_MINUTES}
 
 
 def _key(username: str, ip: str | None) -> dict:

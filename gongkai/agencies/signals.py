@@ -18,7 +18,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     locked = services.locked_until(username, ip)
     audit.record(
         actor=None, action="auth.lockout" if locked else "auth.login_failed", request=request,
-        summary=(f"账号 {username} 连续登录失败 {services.MAX_FAILURES} 次，锁定 15 分钟" if locked
+        summary=(f"账号 {username} 连续登录失败 {services.MAX_FAILURES} 次，锁定 {services.LOCKOUT_MINUTES} 分钟" if locked
                  else f"账号 {username} 登录失败"),
         data={"username": username[:150]},
     )

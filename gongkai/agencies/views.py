@@ -4,6 +4,7 @@ import importlib
 from datetime import datetime, time, timedelta
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -24,6 +25,7 @@ class LoginView(auth_views.LoginView):
     template_name = "agencies/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+    extra_context = {**services.LOCKOUT_RULE, "session_minutes": settings.SESSION_COOKIE_AGE // 60}
 
     def get_default_redirect_url(self):
         return reverse("agencies:home")
@@ -152,7 +154,7 @@ def manage_agency(request, agency: Agency):
     locked = services.locked_usernames({s.user.username for s in staff})
     return render(request, "agencies/manage.html", {
         "agency": agency, "staff": staff, "grant_form": grant_form, "contact_form": contact_form,
-        "create_form": create_form, "locked": locked,
+        "create_form": create_form, "locked": locked, **services.LOCKOUT_RULE,
     })
 
 

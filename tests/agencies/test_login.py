@@ -31,6 +31,8 @@ def test_login_page_is_chinese(client, db):
     assert resp.status_code == 200
     html = resp.content.decode()
     assert "工作人员登录" in html and "用户名" in html and "密码" in html
+    # The rule shown is the one enforced (services.MAX_FAILURES / LOCKOUT, settings.SESSION_COOKIE_AGE).
+    assert "连续 5 次密码错误，该账号将在本机锁定 15 分钟；30 分钟无操作将自动退出" in html
 
 
 def test_login_success_goes_to_staff_home_and_is_audited(client, alice):
