@@ -469,6 +469,21 @@ HANDLERS = {
 assert set(HANDLERS) == set(TRANSITIONS), "every transition needs its handler"
 
 
+def _check_text(params: dict) -> None:
+    """Refuse what the database would (NUL bytes, a party or item beyond its column) with a Chinese message."""
+    texts = [v for v in params.values() if isinstance(v, str)]
+    texts += [s for pair in params.get("items", ()) for s in pair if isinstance(s, str)]
+    if any("\x00" in t for t in texts):
+        raise WorkflowError("输入内容含有无效的空字符，请删除后重试。")
+    limits = {"party": Consultation._meta.get_field("party").max_length}
+    for key, limit in limits.items():
+        if len((params.get(key) or "").strip()) > limit:
+            raise WorkflowError(f"征求意见对象最长{limit}个字。")
+    item_limit = Item._meta.get_field("description").max_length
+    if any(len(d.strip()) > item_limit for d, _ in params.get("items", ())):
+        raise WorkflowError(f"每个事项的描述最长{item_limit}个字。")
+
+
 def transition(app: Application, name: str, *, actor, on: date | str | None = None, request=None,
                **params) -> Application:
     """Take transition ``name`` on ``app`` as ``actor`` on date ``on`` (default today).
@@ -479,6 +494,7 @@ def transition(app: Application, name: str, *, actor, on: date | str | None = No
     if t is None:
         raise WorkflowError("未知的办理操作。")
     on = today() if on in (None, "") else _parse_date(on, "日期")
+    _check_text(params)
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=app.pk)
         if app.state not in t.sources:

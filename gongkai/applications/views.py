@@ -4,6 +4,7 @@ Views only translate HTTP to ``services`` calls: every rule is checked there.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.contrib import messages
@@ -47,6 +48,8 @@ FIELDS: dict[str, list[tuple]] = {
 ITEM_ROWS = 3
 DATE_LABELS = {"register": "双方确认日期（收到申请日期，第三十一条）", "deliver": "送达日期"}
 
+TRACKING_CODE = re.compile(r"[0-9A-Z]{1,16}")  # services._new_tracking_code; demo codes DEMO…
+
 # What the applicant sees: no names, no identity data, no content of the request.
 PUBLIC_STATES = {
     "submitted": "已提交，等待登记",
@@ -81,7 +84,9 @@ def apply(request, agency):
 
 def status(request):
     code = (request.GET.get("code") or "").strip().upper()
-    app = Application.objects.select_related("agency").filter(tracking_code=code).first() if code else None
+    # Anything that cannot be a code (NUL bytes, 5,000 characters) is simply not found, never a query.
+    valid = TRACKING_CODE.fullmatch(code)
+    app = Application.objects.select_related("agency").filter(tracking_code=code).first() if valid else None
     ctx = {"code": code, "app": app, "not_found": bool(code) and app is None}
     if app:
         ctx.update(public_state=PUBLIC_STATES.get(app.state, "办理中"), replied=app.state in REPLIED_STATES)
@@ -182,7 +187,8 @@ def do_transition(request, pk, name):
     app = _case(request, pk)
     if name not in TRANSITIONS:
         raise Http404("没有这项操作。")
-    params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "on")}
+    # Only the step's own inputs: any other POST key (actor, app, request…) would reach transition().
+    params = {f[0]: request.POST[f[0]] for f in FIELDS.get(name, []) if f[0] in request.POST}
     if name == "decide":
         params["items"] = [(request.POST.get(f"item{i}_description", ""), request.POST.get(f"item{i}_handling", ""))
                            for i in range(1, ITEM_ROWS + 1)]

@@ -173,3 +173,31 @@ def test_letter_download_and_template_edit(make_case, staff):
     r = head.post(f"/staff/applications/templates/{tpl.pk}/", {"title": tpl.title, "body": "{% for %}"})
     assert "模板语法有误" in r.content.decode()
     assert c.get("/staff/applications/templates/").status_code == 403
+
+
+def test_odd_inputs_get_chinese_messages_not_500(agencies, staff, make_case):
+    app = make_case()
+    c = Client(raise_request_exception=False)
+    c.force_login(staff["handler"])
+    url = f"/staff/applications/{app.pk}/do/"
+    assert c.post(url + "start/", {"on": "2024-09-26"}, follow=True).status_code == 200
+
+    def error_of(name, data):
+        r = c.post(url + name + "/", data, follow=True)
+        assert r.status_code == 200
+        return [str(m) for m in r.context["messages"]][-1]
+
+    # POST keys that are transition()'s own arguments are not passed on.
+    assert error_of("extend", {"on": "2024-09-27", "actor": "x", "app": "y", "request": "z"}) == \
+        "您没有“延期答复（负责人同意）”的权限。"
+    assert error_of("consult_third_party", {"on": "2024-09-27", "party": "某" * 201}) == "征求意见对象最长200个字。"
+    assert error_of("consult_third_party", {"on": "2024-09-27", "party": "某公司", "note": "a\x00b"}) == \
+        "输入内容含有无效的空字符，请删除后重试。"
+    assert error_of("decide", {"on": "2024-09-27", "outcome": "granted", "item1_description": "某" * 301,
+                               "item1_handling": "granted"}) == "每个事项的描述最长300个字。"
+    app.refresh_from_db()
+    assert app.state == "in_progress" and not app.consultations.exists() and not app.items.exists()
+    # A tracking code that cannot be one is not found (no NUL byte sent to the database).
+    for code in ("AB%00CD", "X" * 5000):
+        r = Client(raise_request_exception=False).get(f"/apply/status/?code={code}")
+        assert r.status_code == 200 and "没有找到" in r.content.decode()
