@@ -60,6 +60,12 @@ def _check_action(action: str) -> None:
         raise ValueError(f"unknown action {action!r}; add it to permissions.MATRIX")
 
 
+def _granting(action: str) -> frozenset[str]:
+    """Roles that grant ``action`` at an agency: supervisors never act, only read."""
+    allowed = MATRIX[action]
+    return allowed if action in READ_ACTIONS else allowed - SUBTREE_ROLES
+
+
 def _active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
@@ -87,10 +93,7 @@ def can(user, action: str, agency: Agency | None = None) -> bool:
         return Staff.objects.filter(user=user, agency__parent__isnull=True, role__in=MATRIX[action]).exists()
     if agency is None:
         return False
-    allowed = MATRIX[action]
-    if action not in READ_ACTIONS:
-        allowed = allowed - SUBTREE_ROLES  # supervisors never act, only read
-    return bool(roles_of(user, agency) & allowed)
+    return bool(roles_of(user, agency) & _granting(action))
 
 
 def visible_agencies(user, action: str) -> QuerySet[Agency]:
@@ -98,10 +101,7 @@ def visible_agencies(user, action: str) -> QuerySet[Agency]:
     _check_action(action)
     if not _active(user):
         return Agency.objects.none()
-    allowed = MATRIX[action]
-    if action not in READ_ACTIONS:
-        allowed = allowed - SUBTREE_ROLES
-    held = Staff.objects.filter(user=user, role__in=allowed)
+    held = Staff.objects.filter(user=user, role__in=_granting(action))
     ids = set(held.values_list("agency_id", flat=True))
     for root in Agency.objects.filter(pk__in=held.filter(role__in=SUBTREE_ROLES).values("agency_id")):
         ids.update(root.descendants().values_list("pk", flat=True))
@@ -135,9 +135,10 @@ def agency_required(action: str):
                 return redirect_to_login(request.get_full_path())
             if "agency" in kwargs:
                 agency = Agency.objects.filter(slug=kwargs["agency"]).first()
-                if agency is None or not roles_of(user, agency):
+                roles = roles_of(user, agency)
+                if not roles:
                     raise Http404("没有找到该机关。")
-                if not can(user, action, agency):
+                if not roles & _granting(action):  # = can(user, action, agency), without asking twice
                     raise PermissionDenied("您在该机关没有此项操作权限。")
                 kwargs["agency"] = agency
                 request.agency = agency
