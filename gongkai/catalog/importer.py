@@ -118,14 +118,20 @@ def _csv_rows(fp):
 def _xlsx_rows(fp):
     import openpyxl
 
+    broken = "无法读取 Excel 文件：文件已损坏或不是有效的 XLSX 工作簿，请在 Excel 中打开后重新保存。"
     try:
         wb = openpyxl.load_workbook(fp, read_only=True, data_only=True)
-    except Exception as exc:
-        raise ImportFileError(f"无法读取 Excel 文件：{type(exc).__name__}") from None
+    except Exception:
+        raise ImportFileError(broken) from None
     try:
+        # read_only parses the sheet lazily: a damaged sheet fails here, in the middle of the rows.
         ws = wb.worksheets[0]
         for n, row in enumerate(ws.iter_rows(values_only=True), 1):
             yield n, list(row)
+    except ImportFileError:
+        raise
+    except Exception:
+        raise ImportFileError(broken) from None
     finally:
         wb.close()
 
@@ -250,10 +256,7 @@ def import_catalog(agency, fp, filename: str, user, request=None) -> ImportResul
     _require(user, "catalog.publish", agency)
     result = ImportResult()
     rows = read_rows(fp, filename)
-    try:
-        first = next(rows, None)
-    except ImportFileError:
-        raise
+    first = next(rows, None)
     if first is None:
         raise ImportFileError("文件是空的。")
     mapping = _header_map(first[1])

@@ -177,3 +177,25 @@ def test_100k_rows_report_exactly_the_bad_rows(seeded, people, tmp_path, n):
     times.append(time.perf_counter() - t0)
     assert (result.created, result.skipped) == (0, n) and Item.objects.count() == n
     print("import passes (bad file, import, re-import): " + ", ".join(f"{t:.1f} s" for t in times))
+
+
+def test_damaged_sheet_is_refused_whole(seeded, people):
+    """A workbook whose sheet XML is cut off fails while the rows are read (openpyxl reads lazily):
+    a Chinese message, nothing imported."""
+    import zipfile
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["标题", "成文日期", "发布日期", "分类"])
+    for i in range(200):
+        ws.append([f"信息{i}", "2024-01-02", "2024-01-03", "其他"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    src, out = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, data[:len(data) // 2] if name == "xl/worksheets/sheet1.xml" else data)
+    with pytest.raises(ImportFileError, match="文件已损坏"):
+        import_catalog(seeded, io.BytesIO(out.getvalue()), "目录.xlsx", people["reviewer"])
+    assert Item.objects.count() == 0
