@@ -10,6 +10,7 @@ from .models import APPLICANT_TYPES, FORMS_WANTED, ID_TYPES, LetterTemplate
 from .services import ApplicantData
 
 DATE = forms.DateInput(attrs={"type": "date"})
+DESCRIPTION_MAX = 5000
 
 
 class ApplicantForm(forms.Form):
@@ -22,7 +23,9 @@ class ApplicantForm(forms.Form):
     address = forms.CharField(label="通信地址", max_length=200, required=False)
     title = forms.CharField(label="所需信息的名称", max_length=200)
     document_number = forms.CharField(label="文号（如知道）", max_length=100, required=False)
-    description = forms.CharField(label="所需信息的内容描述", widget=forms.Textarea(attrs={"rows": 4}),
+    # Bounded: the public form is anonymous, and the text is compared with every recent case (duplicates).
+    description = forms.CharField(label="所需信息的内容描述", max_length=DESCRIPTION_MAX,
+                                  widget=forms.Textarea(attrs={"rows": 4}),
                                   help_text="请尽量写明信息的名称、文号或其他便于查询的特征（第二十九条）。")
     form_wanted = forms.ChoiceField(label="获取信息的方式", choices=FORMS_WANTED)
 

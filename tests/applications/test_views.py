@@ -201,3 +201,11 @@ def test_odd_inputs_get_chinese_messages_not_500(agencies, staff, make_case):
     for code in ("AB%00CD", "X" * 5000):
         r = Client(raise_request_exception=False).get(f"/apply/status/?code={code}")
         assert r.status_code == 200 and "没有找到" in r.content.decode()
+
+
+def test_public_form_bounds_the_description(agencies):
+    from gongkai.applications.forms import DESCRIPTION_MAX
+
+    r = Client().post("/apply/t-own/", public_form(description="字" * (DESCRIPTION_MAX + 1)))
+    assert r.status_code == 200 and f"不超过 {DESCRIPTION_MAX} 字符" in r.content.decode()
+    assert not Application.objects.exists()
