@@ -577,13 +577,13 @@ def sweep(agency=None, user=None) -> SweepReport:
         qs = qs.filter(agency=agency)
     scanned = atts = new = 0
     errors: list[str] = []
-    for item in qs.iterator(chunk_size=500):
+    for item in qs.annotate(n_attachments=Count("attachments")).iterator(chunk_size=500):
         with transaction.atomic():
             n, errs = scan_item(item, sweep=report)
         new += n
         errors += errs
         scanned += 1
-        atts += item.attachments.count()
+        atts += item.n_attachments
     report.items_scanned, report.attachments_scanned, report.new_hits = scanned, atts, new
     report.hits_found = PrivacyHit.objects.filter(
         item__in=qs, status=PrivacyHit.Status.OPEN).count()

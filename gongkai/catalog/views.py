@@ -295,7 +295,7 @@ def sweeps(request, agency):
         report = services.sweep(agency, user=request.user)
         messages.success(request, f"巡检完成：检查 {report.items_scanned} 条，未处理问题 {report.hits_found} 处。")
         return redirect("catalog:sweep", agency=agency.slug, pk=report.pk)
-    reports = SweepReport.objects.filter(Q(agency=agency) | Q(agency__isnull=True))[:50]
+    reports = SweepReport.objects.filter(Q(agency=agency) | Q(agency__isnull=True)).select_related("agency")[:50]
     return render(request, "catalog/sweeps.html", _ctx(request, agency, reports=reports))
 
 

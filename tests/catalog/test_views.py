@@ -163,3 +163,36 @@ def test_sweep_page(client, agency, people, cat):
     html = resp.content.decode()
     assert "未处理问题 1 处" in html and "3703**********" in html and VALID_ID not in html
     assert "巡检" in client.get(f"/staff/catalog/{agency.slug}/sweeps/").content.decode()
+
+
+def test_list_pages_do_not_query_per_row(client, agency, people, cat):
+    """Queries per staff page stay the same as rows (items, privacy hits, sweep reports) are added."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .conftest import VALID_ID
+
+    pages = ["", "review/", "privacy/", "categories/", "sweeps/"]
+
+    def add(n):
+        client.force_login(people["clerk"])
+        for i in range(n):
+            assert post_item(client, agency, cat, title=f"公告{Item.objects.count()}",
+                             body=f"<p>申请人 {VALID_ID}</p>").status_code == 302
+            services.transition(Item.objects.latest("id"), "submit", people["clerk"])
+        services.sweep(agency)
+        services.sweep()
+
+    def counts():
+        client.force_login(people["head"])
+        out = []
+        for page in pages:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(f"/staff/catalog/{agency.slug}/{page}").status_code == 200
+            out.append(len(ctx))
+        return out
+
+    add(1)
+    before = counts()
+    add(3)
+    assert counts() == before
