@@ -18,6 +18,7 @@ from .calendar import (
     uncovered_reason,
 )
 
+IN_FORCE = date(2019, 5, 15)  # Art. 56: the revised Regulations apply from this day
 ANSWER_DAYS = 20            # Art. 33 ¶2: answer within 20 working days of receipt
 EXTENSION_MAX_DAYS = 20     # Art. 33 ¶2: one extension of at most 20 working days
 SUPPLEMENT_NOTICE_DAYS = 7  # Art. 30: tell the applicant once, within 7 working days, what to supplement
@@ -273,7 +274,16 @@ def receipt_date(
     in_person: the day submitted; post: the day the agency signs for it, or for an ordinary letter
     that needs no signature the day the office confirms with the applicant; online, fax, e-mail: the
     day both sides confirm; oral: the day it is made and written down by the office (Art. 29).
+    Not before the Regulations took effect (Art. 56): the periods here are theirs.
     """
+    received = _receipt(channel, submitted, signed_for, confirmed)
+    if received < IN_FORCE:
+        raise ValueError(f"收到申请日期（{format_date(received)}）早于本条例施行日期{format_date(IN_FORCE)}"
+                         "（第五十六条），不能按本条例计算期限")
+    return received
+
+
+def _receipt(channel: str, submitted, signed_for, confirmed) -> date:
     if channel not in CHANNELS:
         raise ValueError(f"未知的申请方式：{channel}")
     if channel in ("in_person", "oral"):
@@ -293,7 +303,7 @@ def receipt_date(
 
 
 __all__: Sequence[str] = (
-    "ANSWER_DAYS", "EXTENSION_MAX_DAYS", "SUPPLEMENT_NOTICE_DAYS", "CONSULTATION_DAYS", "FEE_PAYMENT_DAYS",
+    "IN_FORCE", "ANSWER_DAYS", "EXTENSION_MAX_DAYS", "SUPPLEMENT_NOTICE_DAYS", "CONSULTATION_DAYS", "FEE_PAYMENT_DAYS",
     "CHANNELS", "PAUSE_KINDS", "Pause", "Derivation", "answer_due", "supplement_notice_due",
     "consultation_due", "fee_payment_due", "receipt_date",
 )

@@ -125,6 +125,11 @@ def test_staff_registration_form(agencies, staff):
     assert app.received_on == date(2024, 9, 25) and "依申〔2024〕1号" in r.content.decode()
     r = c.post("/staff/applications/new/", public_form(agency=agencies["own"].pk, channel="post"))
     assert "签收日期" in r.content.decode() and Application.objects.count() == 1
+    for day in ("0001-01-01", "2019-05-14"):
+        r = c.post("/staff/applications/new/", public_form(agency=agencies["own"].pk, channel="in_person",
+                                                             submitted_on=day))
+        assert "早于本条例施行日期2019年5月15日（第五十六条）" in r.content.decode()
+    assert Application.objects.count() == 1
     assert client_for(staff["handler"]).get("/staff/applications/new/").status_code == 403
 
 

@@ -147,6 +147,7 @@ def test_derivation_round_trip(cal):
     ("online", {"submitted": date(2024, 9, 28), "confirmed": date(2024, 9, 29)}, date(2024, 9, 29)),
     ("fax", {"confirmed": date(2024, 10, 8)}, date(2024, 10, 8)),
     ("email", {"confirmed": date(2024, 10, 9)}, date(2024, 10, 9)),
+    ("in_person", {"submitted": date(2019, 5, 15)}, date(2019, 5, 15)),
 ])
 def test_receipt_date_art31(channel, kwargs, expected):
     assert receipt_date(channel, **kwargs) == expected
@@ -158,6 +159,8 @@ def test_receipt_date_art31(channel, kwargs, expected):
     ("online", {"submitted": date(2024, 9, 25)}, "双方确认的日期"),
     ("pigeon", {"submitted": date(2024, 9, 25)}, "未知的申请方式"),
     ("fax", {"confirmed": "2024-09-25"}, "确认日期"),
+    ("in_person", {"submitted": date(2019, 5, 14)}, "早于本条例施行日期2019年5月15日（第五十六条）"),
+    ("post", {"signed_for": date(1, 1, 1)}, "早于本条例施行日期"),
 ])
 def test_receipt_date_errors(channel, kwargs, message):
     with pytest.raises(ValueError, match=message):
