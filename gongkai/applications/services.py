@@ -27,6 +27,7 @@ from gongkai.law.periods import (
     CONSULTATION_DAYS,
     EXTENSION_MAX_DAYS,
     PAUSE_KINDS,
+    SUPPLEMENT_NOTICE_DAYS,
     Derivation,
     Pause,
     answer_due,
@@ -44,6 +45,9 @@ from .workflow import OPEN_STATES, TRANSITIONS, WAITING_APPLICANT, WAITING_THIRD
 
 # Outcomes reached only through their own transitions, which check the deadline first.
 WITHDRAWN_OUTCOMES = ("other_no_supplement", "other_unpaid_fee")
+# Art. 30 leaves the applicant's supplement period to the agency ("a reasonable period"); this is only
+# the default offered when the clerk sets none.
+SUPPLEMENT_DEFAULT_DAYS = 15
 DUPLICATE_WINDOW_DAYS = 180
 DUPLICATE_RATIO = 0.8
 # Art. 35 signal: more than this many applications by one applicant to the agency in 30 days.
@@ -236,13 +240,14 @@ def _do_request_supplement(app, on, p, cal, actor):
         raise WorkflowError("已征求意见的申请不能再告知补正。")
     limit = supplement_notice_due(cal, app.received_on)
     if on > limit.date:
-        raise WorkflowError(f"告知补正应在收到申请之日起7个工作日内（第三十条），即{format_date(limit.date)}前；"
+        raise WorkflowError(f"告知补正应在收到申请之日起{SUPPLEMENT_NOTICE_DAYS}个工作日内（第三十条），"
+                            f"即{format_date(limit.date)}前；"
                             f"已逾期，不能再告知补正。")
     what = (p.get("note") or "").strip()
     if not what:
         raise WorkflowError("请写明需要补正的事项（第三十条）。")
     deadline = _parse_date(p.get("deadline"), "补正期限") if p.get("deadline") else \
-        add_working_days(cal, on, 15).date
+        add_working_days(cal, on, SUPPLEMENT_DEFAULT_DAYS).date
     if deadline <= on:
         raise WorkflowError("补正期限应晚于告知日期（合理期限，第三十条）。")
     app.supplement_requested_on = on
