@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from gongkai.report.layouts import APPEAL_COLUMNS, APPEAL_GROUPS, APPEAL_PARTS
 
@@ -67,6 +68,11 @@ class Appeal(models.Model):
             errors.setdefault("decided_on", []).append("已填写结果，请填写审结日期。")
         if self.decided_on and not self.result:
             errors.setdefault("result", []).append(f"已填写审结日期，请选择结果；{PENDING_LABEL}的案件不填审结日期。")
+        # A future date would count the case in a year-end that has not come yet (table 四).
+        today = timezone.localdate()
+        for name, label in (("filed_on", "立案（申请）日期"), ("decided_on", "审结日期")):
+            if getattr(self, name) and getattr(self, name) > today:
+                errors.setdefault(name, []).append(f"{label}不能晚于今天。")
         if self.decided_on and self.filed_on and self.decided_on < self.filed_on:
             errors.setdefault("decided_on", []).append("审结日期不能早于立案（申请）日期。")
         if self.application_id and self.agency_id and self.application.agency_id != self.agency_id:

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -61,6 +61,8 @@ def test_table4_counts_decided_in_year_and_pending_at_year_end(agencies, staff, 
     (dict(case_number="  "), "case_number", "请填写案号。"),
     (dict(body=" "), "body", "请填写复议机关或法院。"),
     (dict(filed_on=None), "filed_on", "请填写立案（申请）日期。"),
+    (dict(filed_on=date.today() + timedelta(days=2)), "filed_on", "立案（申请）日期不能晚于今天。"),
+    (dict(result="upheld", decided_on=date.today() + timedelta(days=2)), "decided_on", "审结日期不能晚于今天。"),
 ])
 def test_validation_in_chinese_and_nothing_written(agencies, staff, fields, field, message):
     entries = AuditEntry.objects.count()
