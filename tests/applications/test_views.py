@@ -214,3 +214,24 @@ def test_public_form_bounds_the_description(agencies):
     r = Client().post("/apply/t-own/", public_form(description="字" * (DESCRIPTION_MAX + 1)))
     assert r.status_code == 200 and f"不超过 {DESCRIPTION_MAX} 字符" in r.content.decode()
     assert not Application.objects.exists()
+
+
+def test_dashboard_and_case_page_queries_do_not_grow_with_cases(make_case, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = client_for(staff["supervisor"])
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    first = make_case()
+    services.transition(first, "start", actor=staff["handler"], on=date(2024, 9, 26))
+    before = count("/staff/applications/"), count(f"/staff/applications/{first.pk}/")
+    for i in range(6):
+        other = make_case(title=f"另一项信息{i}", description=f"完全不同的内容{i}" * 5)
+        services.transition(other, "start", actor=staff["handler"], on=date(2024, 9, 26))
+        services.transition(other, "consult_agency", actor=staff["handler"], on=date(2024, 9, 27), party=f"乙局{i}")
+    assert (count("/staff/applications/"), count(f"/staff/applications/{first.pk}/")) == before
