@@ -22,9 +22,9 @@ def _ctx(request, agency, **extra) -> dict:
 
 @agency_required("appeal.view")
 def index(request):
-    agencies = request.agencies.order_by("name")
-    if agencies.count() == 1:
-        return redirect("appeals:list", agency=agencies.first().slug)
+    agencies = list(request.agencies.order_by("name"))
+    if len(agencies) == 1:
+        return redirect("appeals:list", agency=agencies[0].slug)
     return render(request, "appeals/index.html", {"agencies": agencies})
 
 
