@@ -8,6 +8,7 @@ guessed: a table that is missing is an error (``ReportError``), never zeros.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator
@@ -191,7 +192,7 @@ def _cell_from_json(value: Any, col: Column, key: str) -> Cell:
             return str(value)
         raise ReportError(f"JSON 单元格 {key} 应为文本，实际为 {value!r}")
     if col.kind == "decimal":
-        if isinstance(value, (int, float)):
+        if isinstance(value, int) or isinstance(value, float) and math.isfinite(value):
             return value
         if isinstance(value, str):
             return parse_decimal(value, key)
@@ -209,6 +210,9 @@ def parse_decimal(text: str, key: str = "") -> int | float:
         d = Decimal(text.replace(",", "").strip())
     except InvalidOperation:
         raise ReportError(f"单元格 {key} 的金额“{text}”不是数字") from None
+    # NaN/Infinity are not amounts, and int() of "1e999999999" would build a billion-digit number.
+    if not d.is_finite() or d.adjusted() > 15:
+        raise ReportError(f"单元格 {key} 的金额“{text}”不是有效的数字")
     return int(d) if d == d.to_integral_value() else float(d)
 
 

@@ -186,3 +186,12 @@ def _all_indexes():
     from gongkai.report.parsers import core
 
     return [core._APP_INDEX, *core._PROACTIVE_INDEX.values()]
+
+
+@pytest.mark.parametrize("amount", ['"NaN"', '"Infinity"', '"1e999999999"', "Infinity", "NaN"])
+def test_json_fee_amount_that_is_not_a_finite_number(amount):
+    # "1e999999999" once made int() build a billion-digit number; NaN/Infinity were taken as amounts.
+    text = Report.empty("2021", 2024).to_json().replace('"amount_10k_yuan": 0', f'"amount_10k_yuan": {amount}')
+    assert amount in text
+    with pytest.raises(ReportError, match="amount_10k_yuan"):
+        parse_bytes(text.encode())
