@@ -178,7 +178,8 @@ class Report:
         """A report of the layout's shape with every cell set to ``fill``."""
         report = cls(layout=layout, year=year, agency=agency)
         for key, col, _ in report.cells():
-            report.set(key, ("0" if col.kind == "text" else fill) if fill == 0 else fill)
+            # The 2019 procurement amount is printed text, so its zero is "0".
+            report.set(key, "0" if fill == 0 and col.kind == "text" else fill)
         return report
 
 
