@@ -33,11 +33,9 @@ def load_report(path: str) -> Report:
     """Parse FILE (or ``-``); every failure becomes a one-line Chinese CommandError (exit 2)."""
     name = "标准输入" if path == "-" else path
     try:
-        from .parsers import parse_bytes, parse_file
+        from .parsers import parse_file
 
-        if path == "-":
-            return parse_bytes(sys.stdin.buffer.read(), None)
-        return parse_file(path)
+        return parse_file(path)  # "-" is standard input, read with the same 50 MB cap
     except ReportError as exc:
         raise _error(f"无法读取为年度报告（{name}）：{exc.message}") from None
     except FileNotFoundError:
