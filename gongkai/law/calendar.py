@@ -53,7 +53,14 @@ def calendar_version(overrides: Mapping[date, bool], years: Iterable[int]) -> st
 
 
 def uncovered_reason(years: Iterable[int]) -> str:
-    listed = "、".join(f"{y}年" for y in sorted(set(years)))
+    """e.g. 临时结果：2027年的节假日安排尚未录入; consecutive years as one range (2027年至2030年)."""
+    runs: list[list[int]] = []
+    for y in sorted(set(years)):
+        if runs and y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    listed = "、".join(f"{a}年" if a == b else f"{a}年{'、' if b == a + 1 else '至'}{b}年" for a, b in runs)
     return f"临时结果：{listed}的节假日安排尚未录入"
 
 
@@ -184,6 +191,8 @@ def add_working_days(cal: WorkCalendar, start: date, n: int) -> DueDate:
         wd = (wd + 1) % 7
         if overrides.get(o, wd < 5):
             left -= 1
+    if o > date.max.toordinal():
+        raise ValueError(f"自{start.isoformat()}起算{n}个工作日超出了可计算的日期范围")
     due = date.fromordinal(o)
     if n == 0:
         return DueDate(due, False, None)

@@ -187,6 +187,8 @@ def answer_due(
             left -= 1
         else:
             excluded[hit] = excluded.get(hit, 0) + 1
+        if o >= date.max.toordinal():
+            raise ValueError("答复期限超出了可计算的日期范围")
     due = date.fromordinal(o)
 
     steps = []

@@ -57,11 +57,15 @@ def load_calendar():
 
 
 def _add(args: argparse.Namespace) -> int:
+    from gongkai.cli import CommandError
     from gongkai.law.calendar import add_working_days
 
     start, n = _parse_date(args.date), _parse_count(args.n)
     cal, _ = load_calendar()
-    due = add_working_days(cal, start, n)
+    try:
+        due = add_working_days(cal, start, n)
+    except ValueError as exc:  # past 9999-12-31
+        raise CommandError(str(exc)) from None
     print(due.date.isoformat())
     if due.provisional:
         print(f"注意：{due.reason}，暂按星期一至星期五为工作日计算。", file=sys.stderr)

@@ -109,3 +109,17 @@ def test_add_and_between_agree(start, n):
         assert cal.is_workday(due.date)
         # The day before the due date still leaves one day to go.
         assert working_days_between(cal, start, due.date - timedelta(days=1)) == n - 1
+
+
+def test_uncovered_years_as_ranges():
+    from gongkai.law.calendar import uncovered_reason
+
+    assert uncovered_reason([2027]) == "临时结果：2027年的节假日安排尚未录入"
+    assert uncovered_reason([2031, 2027, 2028, 2029, 1, 2, 3]) == \
+        "临时结果：1年至3年、2027年至2029年、2031年的节假日安排尚未录入"
+    assert uncovered_reason([2027, 2028]) == "临时结果：2027年、2028年的节假日安排尚未录入"
+
+
+def test_add_working_days_past_year_9999_is_a_chinese_error(cal):
+    with pytest.raises(ValueError, match="超出了可计算的日期范围"):
+        add_working_days(cal, date(9999, 12, 30), 5)

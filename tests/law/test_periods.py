@@ -195,3 +195,8 @@ def test_counted_days_always_add_up(received, ext, gap, length):
     # Working days elapsed minus the excluded ones are exactly the period plus the extension.
     assert working_days_between(cal, received, d.due) - d.excluded_days == 20 + ext
     assert d.due >= add_working_days(cal, received, 20 + ext).date
+
+
+def test_answer_due_past_year_9999_is_a_chinese_error(cal):
+    with pytest.raises(ValueError, match="超出了可计算的日期范围"):
+        answer_due(cal, date(9999, 12, 20))

@@ -46,6 +46,7 @@ def test_provisional_notice_on_stderr(env):
     (("add", "2024-09-25", "二十"), "工作日数应为整数"),
     (("add", "2024-09-25", "-1"), "工作日数应在0到3650之间"),
     (("between", "2024-09-25", "yesterday"), "日期格式不正确：yesterday"),
+    (("add", "9999-12-31", "20"), "超出了可计算的日期范围"),
 ])
 def test_bad_input_exit_2(env, args, message):
     r = gongkai(env, "workdays", *args)
@@ -65,3 +66,9 @@ def test_uses_the_database_calendar_once_migrated(env):
     assert r.returncode == 0, r.stderr
     r = gongkai(env, "workdays", "add", "2026-12-20", "20")
     assert (r.returncode, r.stdout, r.stderr) == (0, "2027-01-18\n", "")
+
+
+def test_years_without_schedule_listed_as_ranges(env):
+    r = gongkai(env, "workdays", "between", "2003-12-01", "2030-01-10")
+    assert r.returncode == 0
+    assert "临时结果：2003年、2027年至2030年的节假日安排尚未录入" in r.stderr and len(r.stderr) < 200
