@@ -195,7 +195,7 @@ def check_balance(report: Report) -> list[Finding]:
 def check_outcome_sum(report: Report) -> list[Finding]:
     """（七）总计 = every outcome row; ``other`` stands for the three sub-rows where printed collapsed."""
     out = []
-    group = report.application_rows()[2].groups[0]  # "三、本年度办理结果"
+    group = next(r for r in report.application_rows() if r.is_outcome).groups[0]  # "三、本年度办理结果"
     for col in APPLICANT_COLUMNS:
         parts = [_app_term(report, row, col.key) for row in report.outcome_rows()]
         total = _app_term(report, "total_processed", col.key)
@@ -222,7 +222,7 @@ def check_row_total(report: Report) -> list[Finding]:
     for row in report.application_rows():
         parts = [Term(f"applications.{row.key}.{c}", f"“{_APPLICANT_LABELS[c]}”", report.get(f"applications.{row.key}.{c}"))
                  for c in APPLICANT_PARTS]
-        total = Term(f"applications.{row.key}.total", "“总计”", report.get(f"applications.{row.key}.total"))
+        total = Term(f"applications.{row.key}.total", f"“{_APPLICANT_LABELS['total']}”", report.get(f"applications.{row.key}.total"))
         out += _equation("row_total", ERROR, f"表三“{row.label}”行：", [total], parts)
     return out
 
@@ -232,7 +232,7 @@ def check_appeal_total(report: Report) -> list[Finding]:
     out = []
     for group, _ in APPEAL_GROUPS:
         parts = [Term(f"appeals.{group}.{c}", f"“{_APPEAL_LABELS[c]}”", report.get(f"appeals.{group}.{c}")) for c in APPEAL_PARTS]
-        total = Term(f"appeals.{group}.total", "“总计”", report.get(f"appeals.{group}.total"))
+        total = Term(f"appeals.{group}.total", f"“{_APPEAL_LABELS['total']}”", report.get(f"appeals.{group}.total"))
         out += _equation("appeal_total", ERROR, f"表四“{_appeal_group_label(group)}”：", [total], parts)
     return out
 
@@ -396,7 +396,7 @@ def _prose_applications(report: Report, text: str) -> list[Finding]:
         accepted = {new} | ({new + carried} if isinstance(carried, int) else set())
         if number not in accepted:
             out.append(Finding("prose_numbers", WARNING, [key], (
-                f"“一、总体情况”中写“{phrase}”，但表三“{row}”“总计”为 {new}。")))
+                f"“{SECTION_TITLES['1']}”中写“{phrase}”，但表三“{row}”“{_APPLICANT_LABELS['total']}”为 {new}。")))
     return out
 
 
@@ -426,5 +426,5 @@ def _prose_proactive(text: str) -> list[Finding]:
         if s != total:
             listed = "、".join(f"{name}{n}{u}" for name, n, u in parts)
             out.append(Finding("prose_numbers", WARNING, [], (
-                f"“一、总体情况”中写“{m.group(0)}”，但其后列出的各项（{listed}）合计为 {s}{unit}，相差 {abs(s - total)}{unit}。")))
+                f"“{SECTION_TITLES['1']}”中写“{m.group(0)}”，但其后列出的各项（{listed}）合计为 {s}{unit}，相差 {abs(s - total)}{unit}。")))
     return out
