@@ -39,8 +39,12 @@ _RIC = re.compile(_B + r"(\d{17}[\dXx])" + _E)
 _CARD = re.compile(_B + r"([3-6]\d{15,18}|[3-6]\d{3}(?: \d{4}){3}(?: ?\d{1,3})?)" + _E)
 _MOBILE = re.compile(r"(?<![0-9A-Za-z\-])(?:\+?86[ -]?)?(1[3-9]\d(?:\d{8}|-\d{4}-\d{4}| \d{4} \d{4}))" + _E)
 _LANDLINE = re.compile(
-    r"(?<![0-9A-Za-z\-])((?:[(（]0(?:10|2\d|[3-9]\d{2})[)）] ?|0(?:10|2\d|[3-9]\d{2})[- ])[2-8]\d{6,7})(?![0-9A-Za-z]|-\d)"
-)
+    r"(?<![0-9A-Za-z\-])((?:[(（]0(?:10|2\d|[3-9]\d{2})[)）] ?|0(?:10|2\d|[3-9]\d{2})[- ])[2-8]\d{6,7})(?![0-9A-Za-z]|-\d{6})"
+)  # a short "-8001" after the number is an extension; a longer dash run is some other code
+# Full-width digits, letters and dashes (typed with a Chinese IME) fold to ASCII one character for one,
+# so hit positions stay valid in the original text.
+_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-",
+                                                          0x2014: "-", 0x2212: "-", 0x3000: " "}
 _ANY_DIGITS = re.compile(r"\d{7}")
 
 
@@ -71,7 +75,7 @@ def digest(kind: str, value: str) -> str:
 
 
 def _digits(value: str) -> str:
-    return "".join(c for c in value if c.isdigit() or c in "Xx").upper()
+    return "".join(c for c in value.translate(_FOLD) if c in "0123456789Xx").upper()
 
 
 def is_resident_id(number: str, today: date | None = None) -> bool:
@@ -114,6 +118,7 @@ def luhn_ok(digits: str) -> bool:
 
 def mask(kind: str, value: str) -> str:
     """Masked form for display: 3703**********1234, 138****5678, 0533-***7006, 6222***********1234."""
+    value = value.translate(_FOLD)
     digits = _digits(value)
     if kind == "mobile":
         d = digits[-11:]
@@ -128,7 +133,10 @@ def mask(kind: str, value: str) -> str:
 def scan_text(text: str, allow: Iterable[str] = (), today: date | None = None) -> list[Hit]:
     """All hits in ``text`` in order of position. ``allow``: numbers never reported (e.g. the agency's
     own published office telephone, Art. 12), compared by their digits."""
-    if not text or not _ANY_DIGITS.search(re.sub(r"[ \-]", "", text)):
+    if not text:
+        return []
+    folded = text.translate(_FOLD)
+    if not _ANY_DIGITS.search(re.sub(r"[ \-]", "", folded)):
         return []
     allowed = {_digits(a) for a in allow if a}
     hits: list[Hit] = []
@@ -141,19 +149,19 @@ def scan_text(text: str, allow: Iterable[str] = (), today: date | None = None) -
         s, e = m.span(1)
         if not free(s, e) or _digits(m.group(1)) in allowed:
             return
-        hits.append(Hit(kind, m.group(1), s, e))
+        hits.append(Hit(kind, text[s:e], s, e))  # as written; digest and mask fold it again
         taken.append((s, e))
 
-    for m in _RIC.finditer(text):
+    for m in _RIC.finditer(folded):
         if is_resident_id(m.group(1).upper(), today):
             add("resident_id", m)
-    for m in _CARD.finditer(text):
+    for m in _CARD.finditer(folded):
         d = _digits(m.group(1))
         if 16 <= len(d) <= 19 and luhn_ok(d):
             add("bank_card", m)
-    for m in _MOBILE.finditer(text):
+    for m in _MOBILE.finditer(folded):
         add("mobile", m)
-    for m in _LANDLINE.finditer(text):
+    for m in _LANDLINE.finditer(folded):
         add("landline", m)
     hits.sort(key=lambda h: h.start)
     return hits

@@ -177,3 +177,19 @@ def test_privacy_module_is_django_free():
     names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not any(n.startswith("django") or n.startswith("gongkai") for n in names)
+
+
+def test_full_width_and_ime_dashes_are_found():
+    # Typed with a Chinese input method: full-width digits, dashes and brackets.
+    assert kinds("手机１３８１２３４５６７８") == [("mobile", "１３８１２３４５６７８")]
+    assert kinds("电话0533－7177007") == [("landline", "0533－7177007")]
+    assert kinds("电话0533—7177007") == [("landline", "0533—7177007")]
+    hit = scan_text("手机１３８１２３４５６７８")[0]
+    assert hit.masked == "138****5678" and hit.digest == scan_text("手机13812345678")[0].digest
+    assert redact_text("手机１３８１２３４５６７８。")[0] == "手机138****5678。"
+    assert kinds("电话０５３３－７１７７００６", allow=["0533-7177006"]) == []
+
+
+def test_landline_with_extension_is_found():
+    assert kinds("电话0533-7177007-8001") == [("landline", "0533-7177007")]
+    assert kinds("编号0533-2345678-202401") == []  # a long dash run is some other code
