@@ -195,3 +195,11 @@ def test_json_fee_amount_that_is_not_a_finite_number(amount):
     assert amount in text
     with pytest.raises(ReportError, match="amount_10k_yuan"):
         parse_bytes(text.encode())
+
+
+def test_json_list_is_named_as_wrong_json_not_a_missing_table():
+    with pytest.raises(ReportError, match="JSON 顶层应为对象"):
+        parse_bytes(b'[{"layout": "2021"}]', "r.json")
+    # Text that merely opens with brackets is still read as text.
+    with pytest.raises(ReportError, match="未找到表二"):
+        parse_bytes("[通知] 一、总体情况".encode())

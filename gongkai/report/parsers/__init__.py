@@ -13,6 +13,7 @@ Anything that is not a readable report raises ``ReportError`` with a Chinese mes
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import sys
@@ -102,6 +103,8 @@ def parse_text(text: str, filename: str | None = None) -> Report:
         raise ReportError("文件为空")
     if stripped.startswith("{"):
         return Report.from_json(stripped)
+    if stripped.startswith("[") and _is_json(stripped):
+        return Report.from_json(stripped)  # a JSON list: says the top level should be an object
     sample = stripped[:65536]
     name = (filename or "").lower()
     if stripped[0] != "<" and (name.endswith((".md", ".markdown")) or _MD_HEADING.search(sample)):
@@ -119,6 +122,14 @@ def parse_text(text: str, filename: str | None = None) -> Report:
     from .text import text_document
 
     return assemble(text_document(stripped))
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:  # plain text that happens to open with "[…]"
+        return False
+    return True
 
 
 def _parse_zip(data: bytes) -> Report:
