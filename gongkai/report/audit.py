@@ -32,9 +32,9 @@ REPORT_EXTENSIONS = (".txt", ".html", ".htm", ".docx", ".pdf", ".md", ".json")
 SUMMARY_HEADER = ("文件", "机关", "年度", "版式", "解析成功", "错误数", "警告数", "说明")
 FINDING_HEADER = ("文件", "规则", "级别", "单元格", "说明")
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告"}
-# The cells the cross-year rules read (carry_over, in_force_trend): all a worker sends back of a report.
 # Files one pool of worker processes handles before it is replaced (keeps worker memory flat).
 FILES_PER_POOL = 200
+# The cells the cross-year rules read (carry_over, in_force_trend): all a worker sends back of a report.
 CROSS_YEAR_ROWS = ("applications.carried_over", "applications.carried_forward",
                    "proactive.regulations", "proactive.normative_documents")
 
