@@ -3,6 +3,11 @@ from __future__ import annotations
 from django import forms
 
 from .models import Category, Item
+from .services import ART20_CATEGORIES
+
+_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五")
+# Art. 20 items (1)-(15), labelled with what the item covers, so the choice is made knowingly.
+ART20_CHOICES = [(i, f"第二十条第（{n}）项：{text}") for i, (n, text) in enumerate(zip(_NUMERALS, ART20_CATEGORIES), 1)]
 
 
 class DateInput(forms.DateInput):
@@ -87,9 +92,7 @@ class CategoryForm(forms.ModelForm):
         if self.instance.pk:
             qs = qs.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = qs
-        self.fields["art20_item"].widget = forms.Select(
-            choices=[("", "—")] + [(i, f"第二十条第（{'一二三四五六七八九十'[i - 1] if i <= 10 else '十' + '一二三四五'[i - 11]}）项")
-                                   for i in range(1, 16)])
+        self.fields["art20_item"].widget = forms.Select(choices=[("", "—")] + ART20_CHOICES)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

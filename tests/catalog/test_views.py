@@ -139,6 +139,7 @@ def test_categories_and_settings(client, agency, people, cat):
     url = f"/staff/catalog/{agency.slug}/categories/"
     html = client.get(url).content.decode()
     assert "机构职能" in html and "行政法规、规章和规范性文件" in html
+    assert "第二十条第（十）项：重大建设项目的批准和实施情况" in html  # the Art. 20 choice says what it covers
     client.post(url, {"name": "行政许可结果", "parent": cat.pk, "position": 5})
     child = Category.objects.get(name="行政许可结果")
     assert child.parent == cat and child.root() == cat
