@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -10,6 +11,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from gongkai.report.errors import ReportError
 from gongkai.report.layouts import APPLICANT_COLUMNS, BALANCE_NOTE, SECTION_TITLES
 from gongkai.report.model import UNREADABLE, Report
+from gongkai.report.parsers import parse_bytes
 from gongkai.report.parsers.xlsx import read_xlsx
 from gongkai.report.render import render
 
@@ -199,3 +201,13 @@ def test_unknown_agency_and_year_stay_unknown():
     report.year = None
     back = read_xlsx(render(report, "xlsx"))
     assert back.agency is None and back.year is None and canonical(back) == canonical(report)
+
+
+def test_workbook_without_sheets_is_a_chinese_error_without_class_names():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook xmlns='http://schemas.openxmlformats.org/spreadsheetml/2006/main'><sheets/></workbook>")
+    with pytest.raises(ReportError) as err:
+        parse_bytes(buf.getvalue(), "empty.xlsx")
+    assert err.value.message == "不是有效的 XLSX 文件：文件已损坏或缺少工作簿的必需部分"

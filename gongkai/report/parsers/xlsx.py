@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import zipfile
 from typing import Any
 
 from ..errors import ReportError
@@ -37,10 +36,8 @@ def _open(data: bytes):
 
     try:
         return load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise ReportError(f"不是有效的 XLSX 文件：{exc.__class__.__name__}") from None
-    except Exception as exc:  # openpyxl raises its own InvalidFileException and others on broken files
-        raise ReportError(f"无法读取 XLSX 文件：{exc}") from None
+    except Exception:  # openpyxl raises KeyError, OSError, its InvalidFileException, … on broken files
+        raise ReportError("不是有效的 XLSX 文件：文件已损坏或缺少工作簿的必需部分") from None
 
 
 def _strings(ws) -> list[tuple[int, int, str]]:
