@@ -68,3 +68,25 @@ def test_correct_an_entered_year(admin_client):
     year.refresh_from_db()
     assert year.source == "国务院办公厅通知" and year.days.count() == 9
     assert current_calendar().is_workday(date(2026, 2, 16))  # Spring Festival removed by this correction
+
+
+def test_year_list_queries_do_not_grow_with_years(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gongkai.workdays.services import enter_year
+
+    client, _ = admin_client
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get("/admin/workdays/calendaryear/").content.decode()
+        return len(ctx.captured_queries), body
+
+    before, _ = count()
+    enter_year(2027, [(date(2027, 1, 1), date(2027, 1, 3), "元旦")], [date(2027, 1, 9)], notice="测试通知")
+    enter_year(2028, [(date(2028, 1, 1), date(2028, 1, 3), "元旦")], [], notice="测试通知")
+    after, body = count()
+    assert after == before and "2027年1月9日" in body
+    year = CalendarYear.objects.get(year=2027)
+    assert year.days.filter(kind="holiday").count() == 3
