@@ -1,4 +1,5 @@
-"""Demo agencies and one demo user per role. Idempotent: only creates what is missing.
+"""Demo agencies and one demo user per role. Idempotent: only creates what is missing, and audits
+what it creates (actor: none, the system), like every other change of state.
 
 The credit codes below are FICTITIOUS: made-up organisation codes under the Linzi district prefix
 (1 = organ, 1 = government body, 370305 = 临淄区), with a correct GB 32100-2015 check character.
@@ -9,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
+from . import audit, services
 from .models import Agency, Staff
 
 DEMO_PASSWORD = "Gongkai-Demo-2024"  # printed by load_demo; change it before any real use
@@ -51,6 +53,8 @@ def load() -> list[str]:
                             parent=by_slug.get(parent), **OFFICE.get(slug, {}))
             agency.full_clean()
             agency.save()
+            audit.record(actor=None, action="agency.create", agency=agency, target=agency,
+                         summary=f"载入演示数据：新建机关 {agency.name}")
         by_slug[slug] = agency
 
     User = get_user_model()
@@ -62,8 +66,10 @@ def load() -> list[str]:
             user = User(username=username, first_name=full_name)
             user.set_password(DEMO_PASSWORD)
             user.save()
+            audit.record(actor=None, action="user.create", agency=by_slug[slug], target=user,
+                         summary=f"载入演示数据：新建账号 {username}（{full_name}）", data={"user": username})
             created.append(username)
-        Staff.objects.get_or_create(user=user, agency=by_slug[slug], role=role)
+        services.grant_role(actor=None, user=user, agency=by_slug[slug], role=role)  # audited when new
 
     lines = [f"机关：{'、'.join(a.name for a in by_slug.values())}"]
     names = "、".join(u for u, *_ in USERS)

@@ -52,3 +52,18 @@ def test_load_demo_command_prints_password_and_repeats(capsys):
     call_command("load_demo")  # (``gongkai demo`` runs exactly this, then closes the connections)
     out = capsys.readouterr().out
     assert "本次新建账号" not in out and _counts() == before
+
+
+@pytest.mark.django_db
+def test_demo_creations_are_audited_once():
+    from gongkai.agencies import audit
+    from gongkai.agencies.models import AuditEntry
+
+    demo.load()
+    actions = list(AuditEntry.objects.values_list("action", flat=True))
+    assert actions.count("agency.create") == 3
+    assert actions.count("user.create") == len(demo.USERS)
+    assert actions.count("staff.grant") == len(demo.USERS)
+    demo.load()  # nothing new, nothing recorded
+    assert AuditEntry.objects.count() == len(actions)
+    assert audit.verify_chain() == []
