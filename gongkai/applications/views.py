@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -258,8 +258,8 @@ def fee_calculator(request):
                         raise WorkflowError("月份格式应为 2024-03。") from None
                     try:
                         number = identity.normalize(d["id_type"], d["id_number"])
-                    except Exception as exc:  # ValidationError
-                        raise WorkflowError(getattr(exc, "messages", [str(exc)])[0]) from None
+                    except ValidationError as exc:
+                        raise WorkflowError(exc.messages[0]) from None
                     key = identity.applicant_key(d["id_type"], number)
                     nxt = date(y + (m == 12), m % 12 + 1, 1)
                     counted = Application.objects.filter(agency=d["agency"], applicant_key=key,

@@ -157,6 +157,13 @@ def test_fee_calculator(make_case, staff, agencies):
     assert "计算结果：2740元" in r.content.decode()  # 70×10 + 100×20 + 1×40
     r = c.get("/staff/applications/fees/", {"scheme": "per_application", "nth": "31"})
     assert "计算结果：200元" in r.content.decode()
+    base = {"scheme": "per_application", "agency": agencies["own"].pk, "id_type": "ric", "month": "2024-03"}
+    for params, message in (({"id_number": "110105194912310021"}, "居民身份证号码不正确"),
+                            ({"id_number": RIC, "id_type": ""}, "请选择证件类型"),
+                            ({"id_number": RIC, "month": "2024-13"}, "月份格式应为 2024-03"),
+                            ({"id_number": RIC, "month": "0000-01"}, "月份格式应为 2024-03")):
+        r = c.get("/staff/applications/fees/", {**base, **params})
+        assert r.status_code == 200 and message in r.content.decode()
 
 
 def test_letter_download_and_template_edit(make_case, staff):
