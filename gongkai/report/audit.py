@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from .checks import ERROR, WARNING, check, check_cross_year
-from .errors import ReportError
+from .errors import ReportError, os_reason
 from .model import Report
 
 REPORT_EXTENSIONS = (".txt", ".html", ".htm", ".docx", ".pdf", ".md", ".json")
@@ -57,13 +57,13 @@ def atomic_output(path: str | Path) -> Iterator[str]:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
     except OSError as exc:
-        raise ReportError(f"无法写入输出文件 {path}：{exc.strerror or exc}") from None
+        raise ReportError(f"无法写入输出文件 {path}：{os_reason(exc)}") from None
     os.close(fd)
     try:
         yield tmp
         os.replace(tmp, path)
     except OSError as exc:
-        raise ReportError(f"无法写入输出文件 {path}：{exc.strerror or exc}") from None
+        raise ReportError(f"无法写入输出文件 {path}：{os_reason(exc)}") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -130,7 +130,7 @@ def _audit_file(path: str) -> dict:
     except ReportError as exc:
         return {"file": path, "ok": False, "reason": exc.message}
     except OSError as exc:
-        return {"file": path, "ok": False, "reason": f"无法读取文件：{exc.strerror or exc}"}
+        return {"file": path, "ok": False, "reason": f"无法读取文件：{os_reason(exc)}"}
     except Exception as exc:  # a parser bug must not stop 10,000 other files
         return {"file": path, "ok": False, "reason": f"无法读取为年度报告：{type(exc).__name__}: {exc}"}
     cross = {}

@@ -16,7 +16,7 @@ import json
 import sys
 
 from .checks import ERROR, check, has_errors
-from .errors import ReportError
+from .errors import ReportError, os_reason
 from .model import Report
 
 RENDER_FORMATS = ("html", "docx", "pdf", "xlsx", "json")
@@ -45,7 +45,7 @@ def load_report(path: str) -> Report:
     except PermissionError:
         raise _error(f"没有权限读取文件：{name}") from None
     except OSError as exc:
-        raise _error(f"无法读取文件 {name}：{exc.strerror or exc}") from None
+        raise _error(f"无法读取文件 {name}：{os_reason(exc)}") from None
     except UnicodeError as exc:
         raise _error(f"无法读取为年度报告（{name}）：文字编码无法识别（{exc.__class__.__name__}）") from None
     except Exception as exc:  # a parser bug must still end in a clear message, not a traceback

@@ -170,3 +170,12 @@ def test_render_keeps_old_output_when_input_is_bad(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
     assert_clean_failure(gongkai("render", tmp_path / "empty.txt", "--to", "html", "-o", out))
     assert out.read_text(encoding="utf-8") == "old"
+
+
+def test_output_path_problems_are_named_in_chinese(tmp_path, seed_txt):
+    res = gongkai("render", seed_txt, "--to", "html", "-o", tmp_path / "no-such-dir" / "seed.html")
+    assert_clean_failure(res)
+    assert res.stderr.decode().rstrip().endswith("：文件或文件夹不存在")
+    res = gongkai("render", seed_txt, "--to", "html", "-o", tmp_path)
+    assert_clean_failure(res)
+    assert res.stderr.decode().rstrip().endswith("：这是文件夹，不是文件")

@@ -20,7 +20,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from ..errors import ReportError
+from ..errors import ReportError, os_reason
 from ..model import Report
 from .core import Document, assemble
 
@@ -67,7 +67,7 @@ def parse_file(path: str | os.PathLike) -> Report:
     except PermissionError:
         raise ReportError(f"没有读取权限：{p}") from None
     except OSError as exc:
-        raise ReportError(f"无法读取文件 {p}：{exc.strerror or exc}") from None
+        raise ReportError(f"无法读取文件 {p}：{os_reason(exc)}") from None
     if len(data) > MAX_BYTES:
         raise ReportError(_TOO_BIG.format(size="超过 50 MB"))
     return parse_bytes(data, p.name)
