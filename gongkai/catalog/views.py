@@ -308,12 +308,19 @@ def sweep_detail(request, agency, pk):
     return render(request, "catalog/sweep.html", _ctx(request, agency, report=report, hits=hits))
 
 
+def _category(agency, pk: str) -> Category:
+    # ?edit= / delete= come from the page, but a hand-edited value must be a 404, not a ValueError.
+    if not pk.isdecimal():
+        raise Http404("没有这个分类。")
+    return get_object_or_404(Category, pk=int(pk), agency=agency)
+
+
 @agency_required("catalog.view")
 def categories(request, agency):
     services.seed_categories(agency)
     editing = None
     if request.GET.get("edit"):
-        editing = get_object_or_404(Category, pk=request.GET["edit"], agency=agency)
+        editing = _category(agency, request.GET["edit"])
     form = CategoryForm(request.POST or None, instance=editing, agency=agency)
     settings_obj = CatalogSettings.for_agency(agency)
     if request.method == "POST":
@@ -334,7 +341,7 @@ def categories(request, agency):
                 messages.error(request, "审核级数应为 1 或 2。")
             return redirect("catalog:categories", agency=agency.slug)
         if "delete" in request.POST:
-            cat = get_object_or_404(Category, pk=request.POST["delete"], agency=agency)
+            cat = _category(agency, request.POST["delete"])
             if cat.items.exists() or cat.children.exists():
                 messages.error(request, f"分类“{cat.name}”下还有信息或下级分类，不能删除。")
             else:

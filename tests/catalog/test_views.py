@@ -197,3 +197,13 @@ def test_list_pages_do_not_query_per_row(client, agency, people, cat):
     before = counts()
     add(3)
     assert counts() == before
+
+
+@pytest.mark.parametrize("value", ["abc", "1e5", "'", ""])
+def test_hand_edited_category_id_is_a_404(client, agency, people, cat, value):
+    client.force_login(people["head"])
+    url = f"/staff/catalog/{agency.slug}/categories/"
+    expected = 200 if value == "" else 404
+    assert client.get(url, {"edit": value}).status_code == expected
+    if value:
+        assert client.post(url, {"delete": value}).status_code == 404
