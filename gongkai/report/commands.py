@@ -16,7 +16,7 @@ import json
 import sys
 
 from .checks import ERROR, check, has_errors
-from .errors import ReportError, os_reason
+from .errors import ReportError
 from .model import Report
 
 RENDER_FORMATS = ("html", "docx", "pdf", "xlsx", "json")
@@ -36,18 +36,8 @@ def load_report(path: str) -> Report:
         from .parsers import parse_file
 
         return parse_file(path)  # "-" is standard input, read with the same 50 MB cap
-    except ReportError as exc:
+    except ReportError as exc:  # parse_file names missing, unreadable and oversized files too
         raise _error(f"无法读取为年度报告（{name}）：{exc.message}") from None
-    except FileNotFoundError:
-        raise _error(f"找不到文件：{name}") from None
-    except IsADirectoryError:
-        raise _error(f"{name} 是文件夹，不是文件") from None
-    except PermissionError:
-        raise _error(f"没有权限读取文件：{name}") from None
-    except OSError as exc:
-        raise _error(f"无法读取文件 {name}：{os_reason(exc)}") from None
-    except UnicodeError as exc:
-        raise _error(f"无法读取为年度报告（{name}）：文字编码无法识别（{exc.__class__.__name__}）") from None
     except Exception as exc:  # a parser bug must still end in a clear message, not a traceback
         raise _error(f"无法读取为年度报告（{name}）：{type(exc).__name__}: {exc}") from None
 
