@@ -10,6 +10,7 @@ own DATABASE_URL so settings are read fresh. PostgreSQL is skipped with a messag
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -37,7 +38,7 @@ QUERIES = [("许可", {}), ("复议", {}), ("行政 许可", {}), ("营商 环�
            ("公示", {"category": "first"}), ("好差评 清单", {})]
 
 
-_CUM = list(__import__("itertools").accumulate(1 / (i + 1) for i in range(len(VOCAB))))
+_CUM = list(itertools.accumulate(1 / (i + 1) for i in range(len(VOCAB))))
 
 
 def _words(rng: random.Random, k: int) -> list[str]:
