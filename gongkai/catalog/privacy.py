@@ -9,6 +9,8 @@ until a reviewer acts on it:
   county code and a plausible birth date (1900..today); a number failing any check is not an ID;
 - mobile: 1[3-9] + 9 digits, not inside a longer run of digits or letters (index numbers, codes);
 - landline: area code 0xx or 0xxx, then a separator, then 7 or 8 digits not starting with 0 or 1;
+  an extension after it ("-8001") does not hide it;
+- full-width digits, letters and dashes (typed with a Chinese IME) count as their ASCII forms;
 - bank card: 16-19 digits (optionally in groups of four), issuer prefix 3-6, Luhn check, and not a
   valid resident ID.
 """
