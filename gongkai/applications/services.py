@@ -48,6 +48,7 @@ WITHDRAWN_OUTCOMES = ("other_no_supplement", "other_unpaid_fee")
 # Art. 30 leaves the applicant's supplement period to the agency ("a reasonable period"); this is only
 # the default offered when the clerk sets none.
 SUPPLEMENT_DEFAULT_DAYS = 15
+PAGES_MAX = 1_000_000
 DUPLICATE_WINDOW_DAYS = 180
 DUPLICATE_RATIO = 0.8
 # Art. 35 signal: more than this many applications by one applicant to the agency in 30 days.
@@ -347,10 +348,17 @@ def nth_in_month(app: Application) -> int:
 def _do_send_fee_notice(app, on, p, cal, actor):
     scheme = p.get("scheme") or ""
     pages = p.get("pages")
+    if pages not in (None, ""):
+        try:
+            pages = int(pages)
+        except (TypeError, ValueError):  # "1e5", 5,000 digits: int()'s own message is English
+            raise WorkflowError("页数必须是正整数。") from None
+        if pages > PAGES_MAX:  # the fee column holds 2^31 yuan; no real reply has a million pages
+            raise WorkflowError(f"页数过大（超过{PAGES_MAX:,}页），请核对。")
     try:
-        fee = fee_for(app, scheme, int(pages) if pages not in (None, "") else None)
-    except (TypeError, ValueError) as exc:
-        raise WorkflowError(str(exc) if str(exc) else "页数必须是正整数。") from None
+        fee = fee_for(app, scheme, pages if pages != "" else None)
+    except ValueError as exc:  # law.fees: Chinese messages
+        raise WorkflowError(str(exc)) from None
     if fee.amount <= 0:
         raise WorkflowError("按《政府信息公开信息处理费管理办法》计算不收费，无需发出收费通知。")
     if app.due_on and on > app.due_on:

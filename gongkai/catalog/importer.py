@@ -191,6 +191,9 @@ class _Validator:
         for f, limit in MAX_LEN.items():
             if len(v[f]) > limit:
                 err(f, f"超过 {limit} 个字符")
+        for f in FIELDS:
+            if "\x00" in v[f]:  # PostgreSQL text cannot hold it: the write would fail half-way
+                err(f, "含有空字符（NUL），请检查文件是否损坏")
         out: dict = {f: v[f] for f in ("index_number", "title", "document_number", "issuer", "topic", "summary")}
         body = v["body"]
         out["body"] = sanitize_body(body) if any(c in body for c in "<>&") else body

@@ -117,8 +117,13 @@ def test_fee_notice_tiers_and_unpaid_withdrawal(make_case, staff):
         go(app, "send_fee_notice", h, date(2024, 10, 9), scheme="per_page", pages=30)
     with pytest.raises(WorkflowError, match="不收费"):  # first application of the month
         go(app, "send_fee_notice", h, date(2024, 10, 9), scheme="per_application")
-    app = go(app, "send_fee_notice", h, date(2024, 10, 9), scheme="per_page", pages=31)
-    assert app.state == "fee_notice" and app.fee_amount == 10
+    for pages, message in (("1e5", "页数必须是正整数。"), ("9" * 5000, "页数必须是正整数。"),
+                           ("-5", "页数必须是正整数"), (str(10 ** 9), "页数过大")):
+        with pytest.raises(WorkflowError) as exc:  # Chinese, not int()'s English
+            go(app, "send_fee_notice", h, date(2024, 10, 9), scheme="per_page", pages=pages)
+        assert exc.value.message.startswith(message)
+    app = go(app, "send_fee_notice", h, date(2024, 10, 9), scheme="per_page", pages="31")
+    assert app.state == "fee_notice" and app.fee_amount == 10 and app.fee_basis["pages"] == 31
     # 20 working days from 10月9日 (make-up 10月12日 counts) → 11月5日.
     with pytest.raises(WorkflowError, match="尚未届满"):
         go(app, "withdraw_unpaid_fee", h, date(2024, 11, 5))

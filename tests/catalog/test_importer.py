@@ -199,3 +199,10 @@ def test_damaged_sheet_is_refused_whole(seeded, people):
     with pytest.raises(ImportFileError, match="文件已损坏"):
         import_catalog(seeded, io.BytesIO(out.getvalue()), "目录.xlsx", people["reviewer"])
     assert Item.objects.count() == 0
+
+
+def test_nul_character_is_a_row_error(seeded, people):
+    """PostgreSQL text cannot hold NUL: it is reported for its row, not left to fail the write."""
+    result = import_catalog(seeded, csv_file([row(1), row(2, 摘要="摘\x00要")]), "a.csv", people["reviewer"])
+    assert [str(e) for e in result.errors] == ["第3行“摘要”列：含有空字符（NUL），请检查文件是否损坏"]
+    assert Item.objects.count() == 0
