@@ -829,13 +829,18 @@ def _fill_proactive(report: Report, fill: Filler, streams: list) -> None:
         fill.row("proactive", prow.key, prow.columns, rows[prow.key].values)
 
 
+# Layout 2019's single row （六）其他处理, which some 2021-layout reports print instead of its three sub-rows.
+_OTHER_LABEL = LAYOUTS["2019"].application_row("other").label
+COLLAPSED_OTHER_NOTE = f"表三将“{_OTHER_LABEL}”印为一行（未分三项），按一行记录"
+
+
 def _fill_applications(report: Report, fill: Filler, read: TableRead) -> None:
     rows = read.rows
     subrows = LAYOUTS["2021"].other_subrows
     has_sub = any(k in rows for k in subrows)
     if report.layout == "2021" and not has_sub and "other" in rows:
         report.applications["other"] = {}
-        report.notes.append("表三将“（六）其他处理”印为一行（未分三项），按一行记录")
+        report.notes.append(COLLAPSED_OTHER_NOTE)
     shape = report.application_rows()
     report.notes += ["表三" + n for n in read.notes]
     _fuzzy_notes(report, "applications", {k: v for k, v in rows.items() if k in {r.key for r in shape}})
@@ -844,7 +849,7 @@ def _fill_applications(report: Report, fill: Filler, read: TableRead) -> None:
         if arow.key not in rows:
             reason = f"表三中未找到“{arow.label}”这一行"
             if report.layout == "2019" and arow.key == "other" and has_sub:
-                reason = "表三将“（六）其他处理”分三项填报，与 2019 年版式的一行不符，未合计"
+                reason = f"表三将“{_OTHER_LABEL}”分三项填报，与 2019 年版式的一行不符，未合计"
             for col in APPLICANT_COLUMNS:
                 report.mark_unreadable(f"applications.{arow.key}.{col.key}", reason)
             continue

@@ -16,6 +16,7 @@ from ..layouts import LAYOUTS, PROSE_SECTIONS, SECTION_TITLES
 from ..model import UNREADABLE, Cell, Report, parse_decimal
 from ..render.grid import TABLE_NAMES, Grid, GridCell, grids
 from ..render.xlsx import AGENCY_LABEL, INFO_SHEET, LAYOUT_LABEL, YEAR_LABEL
+from .core import COLLAPSED_OTHER_NOTE
 from .normalize import norm
 
 _INT = re.compile(r"^[-+]?\d+$")
@@ -163,7 +164,7 @@ def read_xlsx(data: bytes) -> Report:
         labels = {_norm(spec.application_row(k).label) for k in spec.other_subrows}
         if not any(t in labels for _, _, t in _strings(apps)):
             report.applications["other"] = {}  # （六）其他处理 as one row; shape() follows it
-            report.notes.append("表三“（六）其他处理”为单行，未分列三个子项")
+            report.notes.append(COLLAPSED_OTHER_NOTE)
     for grid in grids(report):
         marker = next(c.text for c in grid.cells if c.kind == "head")
         ws = apps if grid.table == "applications" else _find_sheet(wb, grid.name, marker)
