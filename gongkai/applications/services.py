@@ -345,6 +345,14 @@ def nth_in_month(app: Application) -> int:
     return earlier.count()
 
 
+def applications_in_month(agency, applicant_key: str, first: date) -> int:
+    """The applicant's applications to ``agency`` received in the calendar month starting ``first``
+    (按件计收 counts per applicant per month, 国办函〔2020〕109号)."""
+    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return Application.objects.filter(agency=agency, applicant_key=applicant_key,
+                                      received_on__gte=first, received_on__lt=nxt).count()
+
+
 def _do_send_fee_notice(app, on, p, cal, actor):
     scheme = p.get("scheme") or ""
     pages = p.get("pages")

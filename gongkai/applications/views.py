@@ -261,9 +261,7 @@ def fee_calculator(request):
                     except ValidationError as exc:
                         raise WorkflowError(exc.messages[0]) from None
                     key = identity.applicant_key(d["id_type"], number)
-                    nxt = date(y + (m == 12), m % 12 + 1, 1)
-                    counted = Application.objects.filter(agency=d["agency"], applicant_key=key,
-                                                         received_on__gte=first, received_on__lt=nxt).count()
+                    counted = services.applications_in_month(d["agency"], key, first)
                     nth = counted + 1  # the next application of this applicant in that month
                 if not nth:
                     raise WorkflowError("请填写本月第几件申请，或填写申请人证件号码由系统统计。")

@@ -158,6 +158,9 @@ def test_fee_calculator(make_case, staff, agencies):
     r = c.get("/staff/applications/fees/", {"scheme": "per_application", "nth": "31"})
     assert "计算结果：200元" in r.content.decode()
     base = {"scheme": "per_application", "agency": agencies["own"].pk, "id_type": "ric", "month": "2024-03"}
+    make_case(received=date(2024, 12, 31))
+    r = c.get("/staff/applications/fees/", {**base, "id_number": RIC, "month": "2024-12"})
+    assert "已向本机关提出1件申请" in r.content.decode() and "计算结果：0元" in r.content.decode()
     for params, message in (({"id_number": "110105194912310021"}, "居民身份证号码不正确"),
                             ({"id_number": RIC, "id_type": ""}, "请选择证件类型"),
                             ({"id_number": RIC, "month": "2024-13"}, "月份格式应为 2024-03"),
