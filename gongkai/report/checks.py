@@ -25,6 +25,7 @@ from .layouts import (
     LAYOUTS,
     LITIGATION_HEADER,
     SECTION_TITLES,
+    TABLE_SECTIONS,
     layout_for_year,
 )
 from .model import UNREADABLE, Report, format_cell
@@ -85,8 +86,7 @@ def has_errors(findings: list[Finding]) -> bool:
 # -- labels ----------------------------------------------------------------------------------------
 def table_name(table: str) -> str:
     """'applications' → '表三': the number of the section that holds the table."""
-    number = {"proactive": "2", "applications": "3", "appeals": "4"}[table]
-    return "表" + SECTION_TITLES[number].split("、")[0]
+    return "表" + SECTION_TITLES[TABLE_SECTIONS[table]].split("、")[0]
 
 
 _APPLICANT_LABELS = {c.key: c.label for c in APPLICANT_COLUMNS}

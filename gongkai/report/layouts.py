@@ -17,6 +17,8 @@ SECTION_TITLES = {
     "5": "五、存在的主要问题及改进情况",
     "6": "六、其他需要报告的事项",
 }
+# The section that holds each table of the canonical JSON (表二, 表三, 表四).
+TABLE_SECTIONS = {"proactive": "2", "applications": "3", "appeals": "4"}
 # Sections whose prose is kept in the canonical JSON.
 PROSE_SECTIONS = ("1", "5", "6")
 

@@ -42,6 +42,7 @@ from ..layouts import (
     LITIGATION_HEADER,
     ORGANISATION_HEADER,
     SECTION_TITLES,
+    TABLE_SECTIONS,
     Column,
     Layout,
     layout_for_year,
@@ -56,7 +57,6 @@ TABLE_NAMES = {
     "applications": "表三：" + SECTION_TITLES["3"].split("、", 1)[1],
     "appeals": "表四：" + SECTION_TITLES["4"].split("、", 1)[1],
 }
-TABLE_SECTION = {"proactive": "2", "applications": "3", "appeals": "4"}
 
 
 @dataclass
@@ -631,7 +631,7 @@ def _grid_streams(tables: list[list[list[str | None]]]) -> dict[str, Stream]:
 def _line_regions(lines: list[str], headings: list[tuple[int, str]]) -> dict[str, tuple[int, int]]:
     starts: dict[str, int] = {}
     by_num = {num: i for i, num in headings}
-    for kind, num in TABLE_SECTION.items():
+    for kind, num in TABLE_SECTIONS.items():
         if num in by_num:
             starts[kind] = by_num[num]
     if len(starts) < 3:

@@ -18,9 +18,9 @@ from docx.shared import Mm, Pt
 from docx.table import _Cell
 from lxml import etree
 
-from ..layouts import SECTION_TITLES
+from ..layouts import SECTION_TITLES, TABLE_SECTIONS
 from ..model import Report, format_cell
-from .grid import TABLE_SECTIONS, Grid, grids, printable, report_title
+from .grid import Grid, grids, printable, report_title
 
 LATIN_FONT = "Times New Roman"
 BODY_FONT = "仿宋"  # text, as in official documents

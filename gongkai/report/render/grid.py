@@ -28,7 +28,6 @@ from ..model import Cell, Report
 CONTENT_HEADER = "信息内容"
 # Short names of the three tables (XLSX sheet names, HTML captions).
 TABLE_NAMES = {"proactive": "表二 主动公开", "applications": "表三 依申请公开", "appeals": "表四 复议诉讼"}
-TABLE_SECTIONS = {"proactive": "2", "applications": "3", "appeals": "4"}
 # Label columns to the left of the numbers in table 三: up to two group levels and the row label.
 APPLICATION_LABEL_COLS = 3
 

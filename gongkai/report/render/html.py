@@ -8,9 +8,9 @@ from __future__ import annotations
 from html import escape as _escape
 from typing import Any, Iterable
 
-from ..layouts import SECTION_TITLES
+from ..layouts import SECTION_TITLES, TABLE_SECTIONS
 from ..model import UNREADABLE, Report, format_cell
-from .grid import TABLE_SECTIONS, Grid, grids, printable, report_title
+from .grid import Grid, grids, printable, report_title
 
 
 

@@ -11,9 +11,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from ..layouts import LAYOUTS, PROSE_SECTIONS, SECTION_TITLES
+from ..layouts import LAYOUTS, PROSE_SECTIONS, SECTION_TITLES, TABLE_SECTIONS
 from ..model import Report
-from .grid import TABLE_SECTIONS, Grid, grids, printable, report_title
+from .grid import Grid, grids, printable, report_title
 
 INFO_SHEET = "报告信息"
 # Labels of the rows of the details sheet (column A); the values are in column B.
