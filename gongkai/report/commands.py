@@ -5,7 +5,7 @@
     gongkai report render FILE --to html|docx|pdf|xlsx|json -o OUT
     gongkai report audit PATH... -o OUT.xlsx|OUT.html
 
-FILE is .txt .html .htm .docx .pdf .md .json, or ``-`` for standard input. Exit codes: 0 ok, 1 ``check``
+FILE is .txt .html .htm .docx .pdf .md .json .xlsx (as rendered here), or ``-`` for standard input. Exit codes: 0 ok, 1 ``check``
 found an error-level finding, 2 the input could not be read as a report (one Chinese line on stderr).
 Pure Python: no Django here.
 """
@@ -119,7 +119,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rsub = report.add_subparsers(dest="report_command", metavar="子命令", required=True)
 
     p = rsub.add_parser("parse", help="解析年度报告，输出标准 JSON")
-    p.add_argument("file", help="报告文件（.txt .html .docx .pdf .md .json），- 表示标准输入")
+    p.add_argument("file", help="报告文件（.txt .html .docx .pdf .md .json .xlsx），- 表示标准输入")
     p.set_defaults(func=_parse)
 
     p = rsub.add_parser("check", help="核对年度报告的数据（勾稽关系等）")
