@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from gongkai.agencies import audit
 from gongkai.agencies.permissions import can
-from gongkai.law.calendar import add_working_days
+from gongkai.law.calendar import add_working_days, working_days_between
 from gongkai.report.layouts import LAYOUTS, layout_for_year
 from gongkai.workdays.services import current_calendar
 
@@ -173,8 +173,6 @@ def compute_due(item: Item, cal=None) -> None:
 
 
 def working_days_left(item: Item, today: date | None = None) -> int | None:
-    from gongkai.law.calendar import working_days_between
-
     if not item.due_on or item.state in (Item.State.PUBLISHED, Item.State.WITHDRAWN):
         return None
     return working_days_between(current_calendar(), today or timezone.localdate(), item.due_on)
