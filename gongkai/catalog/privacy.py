@@ -39,7 +39,9 @@ _B = r"(?<![0-9A-Za-z])"
 _E = r"(?![0-9A-Za-z])"
 _RIC = re.compile(_B + r"(\d{17}[\dXx])" + _E)
 _CARD = re.compile(_B + r"([3-6]\d{15,18}|[3-6]\d{3}(?: \d{4}){3}(?: ?\d{1,3})?)" + _E)
-_MOBILE = re.compile(r"(?<![0-9A-Za-z\-])(?:\+?86[ -]?)?(1[3-9]\d(?:\d{8}|-\d{4}-\d{4}| \d{4} \d{4}))" + _E)
+# An 11-digit amount ("投资15000000000元") is not a mobile number: no unit of money or percentage after it.
+_MOBILE = re.compile(r"(?<![0-9A-Za-z\-])(?:\+?86[ -]?)?(1[3-9]\d(?:\d{8}|-\d{4}-\d{4}| \d{4} \d{4}))" + _E
+                     + r"(?!\.\d|\s*(?:元|万|亿|%))")
 _LANDLINE = re.compile(
     r"(?<![0-9A-Za-z\-])((?:[(（]0(?:10|2\d|[3-9]\d{2})[)）] ?|0(?:10|2\d|[3-9]\d{2})[- ])[2-8]\d{6,7})(?![0-9A-Za-z]|-\d{6})"
 )  # a short "-8001" after the number is an extension; a longer dash run is some other code

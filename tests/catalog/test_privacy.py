@@ -193,3 +193,9 @@ def test_full_width_and_ime_dashes_are_found():
 def test_landline_with_extension_is_found():
     assert kinds("电话0533-7177007-8001") == [("landline", "0533-7177007")]
     assert kinds("编号0533-2345678-202401") == []  # a long dash run is some other code
+
+
+def test_amounts_are_not_mobile_numbers():
+    assert kinds("项目总投资15000000000元") == []
+    assert kinds("总额15000000000.50元") == []
+    assert kinds("联系人手机15000000000。") == [("mobile", "15000000000")]
