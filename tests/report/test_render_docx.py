@@ -131,3 +131,18 @@ def test_libreoffice_opens_and_converts(tmp_path, seed):
     text = subprocess.run(["pdftotext", str(tmp_path / "report.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     for label in ("一、总体情况", "申请人情况", "法人或其他组织", "未经复议直接起诉", "第二十条第（八）项", "28591"):
         assert label in text
+
+
+def test_very_long_agency_name_still_renders():
+    """A JSON upload may name an agency of any length; Word's title property holds only 255 characters."""
+    import io
+
+    import docx as python_docx
+
+    from gongkai.report.model import Report
+    from gongkai.report.render import render
+
+    report = Report.empty("2021", 2024, "某" * 400)
+    document = python_docx.Document(io.BytesIO(render(report, "docx")))
+    assert len(document.core_properties.title) == 255
+    assert any("某" * 400 in p.text for p in document.paragraphs)

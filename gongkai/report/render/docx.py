@@ -84,8 +84,9 @@ def _setup(document, report: Report) -> None:
     styles["Heading 2"].paragraph_format.space_after = Pt(6)
     add_font_table_entries(document)
     props = document.core_properties
-    props.title = printable(report_title(report))
-    props.author = printable(report.agency or "")
+    # Core properties are capped at 255 characters by python-docx; the page itself keeps the full name.
+    props.title = printable(report_title(report))[:255]
+    props.author = printable(report.agency or "")[:255]
     props.language = "zh-CN"
 
 
