@@ -16,7 +16,6 @@ from gongkai.agencies.demo import SEED_AGENCY
 from gongkai.agencies.models import Agency
 
 from . import services
-from .letters import ensure_templates
 from .models import Application
 from .services import ApplicantData
 
@@ -53,7 +52,6 @@ def load() -> list[str]:
     agency = Agency.objects.filter(slug=SEED_AGENCY).first()
     if agency is None:
         return ["未找到演示机关，跳过依申请公开演示数据"]
-    ensure_templates()
     User = get_user_model()
     registrar, handler, head = (User.objects.get(username=u) for u in ("registrar", "handler", "head"))
     existing = set(Application.objects.filter(tracking_code__startswith="DEMO").values_list("tracking_code", flat=True))
