@@ -450,3 +450,18 @@ def test_concurrent_letters_get_distinct_consecutive_numbers(agencies):
     assert not errors
     assert sorted(numbers, key=lambda s: int(s.split("〕")[1][:-1])) == [f"测试区甲局公开〔2026〕{i}号"
                                                                       for i in range(1, 21)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_drops_the_old_shared_django_syntax_templates():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("applications", "0001_initial")])
+    old = executor.loader.project_state([("applications", "0001_initial")]).apps
+    old.get_model("applications", "LetterTemplate").objects.create(
+        kind="supplement", outcome="", title="补正告知书", body="{{ agency.memberships.all }}")
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert not LetterTemplate.objects.exists()  # nothing unattributable and unchecked survives
