@@ -132,6 +132,16 @@ GONGKAI_REPORT_UPLOAD_MAX_FILES = int(os.environ.get("GONGKAI_REPORT_UPLOAD_MAX_
 # its prose included): the session row is rewritten on every request (SESSION_SAVE_EVERY_REQUEST).
 GONGKAI_REPORT_SESSION_MAX_BYTES = int(os.environ.get("GONGKAI_REPORT_SESSION_MAX_BYTES", 2 * 1024 * 1024))
 
+# Letter fonts (GB/T 9704-2012): names tried in order, the first one fontconfig knows is used; an agency's own
+# names (文书设置) come first; Noto Serif CJK SC when none is installed. GONGKAI_LETTER_FONT_BODY etc. take a
+# comma-separated list.
+GONGKAI_LETTER_FONTS = {
+    role: tuple(n.strip() for n in os.environ.get(f"GONGKAI_LETTER_FONT_{role.upper()}", default).split(",") if n.strip())
+    for role, default in (("body", "仿宋_GB2312,FangSong_GB2312,仿宋,FangSong"),
+                          ("title", "方正小标宋简体,方正小标宋_GBK,FZXiaoBiaoSong-B05S,小标宋"),
+                          ("number", "宋体,SimSun"))
+}
+
 SESSION_COOKIE_AGE = 30 * 60  # session timeout: 30 minutes of inactivity
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

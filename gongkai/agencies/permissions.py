@@ -31,6 +31,8 @@ MATRIX: dict[str, frozenset[str]] = {
     # Applicant identity data is personal information: business roles only, each viewing audited.
     "application.view_identity": BUSINESS,
     "letter.issue": frozenset({R.HANDLER, R.HEAD}),
+    # The agency's own letter templates, 发文字号 prefix and letter fonts: what its letters say in its name.
+    "letter.manage": frozenset({R.HEAD}),
     "appeal.view": BUSINESS | {R.SUPERVISOR},
     "appeal.edit": frozenset({R.HANDLER, R.HEAD}),
     "catalog.view": BUSINESS | {R.SUPERVISOR},

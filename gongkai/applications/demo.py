@@ -16,8 +16,7 @@ from gongkai.agencies.demo import SEED_AGENCY
 from gongkai.agencies.models import Agency
 
 from . import services
-from .letters import ensure_templates
-from .models import Application
+from .models import Application, LetterSettings
 from .services import ApplicantData
 
 
@@ -53,7 +52,8 @@ def load() -> list[str]:
     agency = Agency.objects.filter(slug=SEED_AGENCY).first()
     if agency is None:
         return ["未找到演示机关，跳过依申请公开演示数据"]
-    ensure_templates()
+    # The demo agency's 发文字号 as 临淄区行政审批服务局 would number its replies (临审批依申〔2026〕14号).
+    LetterSettings.objects.get_or_create(agency=agency, defaults={"doc_prefix": "临审批依申"})
     User = get_user_model()
     registrar, handler, head = (User.objects.get(username=u) for u in ("registrar", "handler", "head"))
     existing = set(Application.objects.filter(tracking_code__startswith="DEMO").values_list("tracking_code", flat=True))

@@ -6,7 +6,7 @@ from django import forms
 from gongkai.law.fees import SCHEMES
 from gongkai.law.periods import CHANNELS
 
-from .models import APPLICANT_TYPES, FORMS_WANTED, ID_TYPES, LetterTemplate
+from .models import APPLICANT_TYPES, FORMS_WANTED, ID_TYPES
 from .services import ApplicantData
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -61,10 +61,3 @@ class FeeForm(forms.Form):
     def __init__(self, *args, agencies=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
-
-
-class LetterTemplateForm(forms.ModelForm):
-    class Meta:
-        model = LetterTemplate
-        fields = ["title", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 18, "cols": 90})}

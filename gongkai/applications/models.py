@@ -169,22 +169,58 @@ LETTER_KINDS = {
 
 
 class LetterTemplate(models.Model):
-    """Editable Django-template text of a letter; ``outcome`` set only for reply letters."""
+    """An agency's own version of one letter (copy-on-write over the shared defaults in letters/defaults.py).
 
+    ``title`` and ``body`` are sandboxed Jinja2 text over the documented fields of ``letters.vocabulary``
+    only; ``outcome`` is set only for reply letters.
+    """
+
+    agency = models.ForeignKey("agencies.Agency", verbose_name="机关", on_delete=models.CASCADE,
+                               related_name="letter_templates")
     kind = models.CharField("文书类型", max_length=24, choices=list(LETTER_KINDS.items()))
     outcome = models.CharField("办理结果", max_length=40, choices=OUTCOME_CHOICES, blank=True)
     title = models.CharField("标题", max_length=100)
-    body = models.TextField("正文模板", help_text="Django 模板语法，可用变量见页面说明。")
+    body = models.TextField("正文模板", help_text="只能使用本页列出的字段，如 {{ applicant_name }}。")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["kind", "outcome"]
-        constraints = [models.UniqueConstraint(fields=["kind", "outcome"], name="letter_template_unique")]
+        ordering = ["agency", "kind", "outcome"]
+        constraints = [models.UniqueConstraint(fields=["agency", "kind", "outcome"],
+                                               name="letter_template_agency_unique")]
         verbose_name = "文书模板"
         verbose_name_plural = "文书模板"
 
     def __str__(self) -> str:
         return self.title
+
+
+class LetterSettings(models.Model):
+    """Per-agency letter settings: the 机关代字 of its 发文字号 and the fonts its letters are set in."""
+
+    agency = models.OneToOneField("agencies.Agency", verbose_name="机关", on_delete=models.CASCADE,
+                                  related_name="letter_settings")
+    doc_prefix = models.CharField("发文字号机关代字", max_length=30, blank=True,
+                                  help_text="如“临审批依申”，发文字号即为 临审批依申〔2026〕14号；留空则用机关简称加“公开”。")
+    body_font = models.CharField("正文字体", max_length=200, blank=True,
+                                 help_text="本机安装的字体名称，多个用逗号分隔，依次选用；留空用系统设置（仿宋_GB2312）。")
+    title_font = models.CharField("标题字体", max_length=200, blank=True,
+                                  help_text="同上；留空用系统设置（方正小标宋简体）。")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "文书设置"
+        verbose_name_plural = "文书设置"
+
+
+class LetterSequence(models.Model):
+    """The last 发文顺序号 used by an agency in a year (GB/T 9704-2012 7.2.4); rows are locked to count."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="letter_sequence_unique")]
 
 
 class IssuedLetterQuerySet(models.QuerySet):
@@ -198,6 +234,7 @@ class IssuedLetter(models.Model):
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(max_length=24, choices=list(LETTER_KINDS.items()))
     version = models.PositiveSmallIntegerField(default=1)
+    doc_number = models.CharField("发文字号", max_length=60, blank=True)
     title = models.CharField(max_length=100)
     text = models.TextField()
     docx = models.BinaryField()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .letters import views as letter_views
 
 app_name = "applications"
 urlpatterns = [
@@ -11,8 +12,11 @@ urlpatterns = [
     path("staff/applications/", views.dashboard, name="dashboard"),
     path("staff/applications/new/", views.register, name="register"),
     path("staff/applications/fees/", views.fee_calculator, name="fees"),
-    path("staff/applications/templates/", views.templates, name="templates"),
-    path("staff/applications/templates/<int:pk>/", views.template_edit, name="template_edit"),
+    path("staff/applications/templates/", letter_views.templates, name="templates"),
+    path("staff/applications/templates/<slug:agency>/<str:key>/", letter_views.template_edit, name="template_edit"),
+    path("staff/applications/templates/<slug:agency>/<str:key>/reset/", letter_views.template_reset,
+         name="template_reset"),
+    path("staff/applications/letter-settings/<slug:agency>/", letter_views.letter_settings, name="letter_settings"),
     path("staff/applications/letters/<int:pk>.<str:fmt>", views.letter_file, name="letter_file"),
     path("staff/applications/<int:pk>/", views.case, name="case"),
     path("staff/applications/<int:pk>/identity/", views.reveal_identity, name="identity"),

@@ -1,4 +1,6 @@
-"""Public intake and status pages; staff dashboard, registration, case page, letters, fees, templates.
+"""Public intake and status pages; staff dashboard, registration, case page, letter files, fees.
+
+Letter templates and settings: ``letters/views.py``.
 
 Views only translate HTTP to ``services`` calls: every rule is checked there.
 """
@@ -11,7 +13,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from gongkai.agencies import audit
@@ -23,9 +24,8 @@ from gongkai.law.fees import SCHEMES
 from gongkai.law.outcomes import OUTCOMES
 
 from . import identity, services
-from .forms import ApplicantForm, FeeForm, LetterTemplateForm, RegisterForm
-from .letters import ensure_templates
-from .models import DELIVERY_METHODS, LETTER_KINDS, OUTCOME_CHOICES, Application, IssuedLetter, LetterTemplate
+from .forms import ApplicantForm, FeeForm, RegisterForm
+from .models import DELIVERY_METHODS, LETTER_KINDS, OUTCOME_CHOICES, Application, IssuedLetter
 from .services import NOTICE_READY, WorkflowError
 from .workflow import REPLIED_STATES, TRANSITIONS, available, state_label
 
@@ -269,31 +269,3 @@ def fee_calculator(request):
         except (WorkflowError, ValueError) as exc:
             error = getattr(exc, "message", str(exc))
     return render(request, "applications/fees.html", {"form": form, "fee": fee, "error": error, "counted": counted})
-
-
-@agency_required("application.approve")
-def templates(request):
-    ensure_templates()
-    return render(request, "applications/templates.html", {"templates": LetterTemplate.objects.all()})
-
-
-@agency_required("application.approve")
-def template_edit(request, pk):
-    tpl = get_object_or_404(LetterTemplate, pk=pk)
-    form = LetterTemplateForm(request.POST or None, instance=tpl)
-    if request.method == "POST" and form.is_valid():
-        from django.template import TemplateSyntaxError
-
-        from .letters import ENGINE
-
-        try:
-            ENGINE.from_string(form.cleaned_data["body"])
-        except TemplateSyntaxError as exc:
-            form.add_error("body", f"模板语法有误：{exc}")
-        else:
-            form.save()
-            audit.record(actor=request.user, action="letter.template_edit", target=tpl,
-                         summary=f"修改文书模板：{tpl.title}", request=request)
-            messages.success(request, "模板已保存；已出具的文书不受影响。")
-            return redirect(reverse("applications:templates"))
-    return render(request, "applications/template_edit.html", {"form": form, "tpl": tpl})

@@ -18,7 +18,7 @@ class Outcome:
     label: str              # the report row label, verbatim
     group: str              # e.g. "（三）不予公开"; the label itself for top-level rows
     articles: tuple[str, ...]
-    reason: str             # reply-letter wording (without the legal citation)
+    reason: str             # reply-letter wording (without the legal citation); one case, no "（或…）" alternatives
 
     @property
     def citation(self) -> str:
@@ -34,7 +34,7 @@ class Outcome:
 # key → (articles, reply-letter reason). Articles checked against the Regulations (2019 text).
 _LAW: dict[str, tuple[tuple[str, ...], str]] = {
     "granted": (("第十三条", "第三十六条第（一）项", "第三十六条第（二）项"),
-                "您申请公开的政府信息属于公开范围，本机关予以公开，现向您提供（或告知获取的方式和途径）。"),
+                "您申请公开的政府信息属于公开范围，本机关予以公开。"),
     "partially_granted": (("第三十七条",),
                           "您申请公开的信息中含有不应当公开的内容，但能够作区分处理，本机关向您提供可以公开的部分，"
                           "对不予公开的部分说明理由如下。"),
@@ -57,8 +57,8 @@ _LAW: dict[str, tuple[tuple[str, ...], str]] = {
                                  "您申请公开的信息属于工商、不动产登记资料等信息，有关法律、行政法规对信息的获取有特别规定，"
                                  "请依照有关法律、行政法规的规定办理。"),
     "unavailable_not_held": (("第三十六条第（四）项", "第三十六条第（五）项"),
-                             "经检索，本机关未制作或获取您申请公开的政府信息（或该信息不属于本机关负责公开，"
-                             "能够确定负责公开的机关的，告知其名称、联系方式）。"),
+                             # A reply states one case: which agency holds the information goes in 理由说明.
+                             "经检索，本机关不掌握您申请公开的政府信息。"),
     "unavailable_needs_creation": (("第三十八条",),
                                    "本机关向申请人提供的信息应当是已制作或者获取的政府信息，您的申请需要本机关对现有政府信息"
                                    "进行加工、分析，本机关不予提供。"),

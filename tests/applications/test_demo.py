@@ -26,3 +26,6 @@ def test_demo_matches_seed_report_and_is_idempotent(shared):
     assert Application.objects.filter(state__in=OPEN_STATES).count() >= 10
     withheld = Application.objects.get(tracking_code="DEMO2024A001")
     assert withheld.outcome == "withheld_third_party" and withheld.consultations.get().objection
+    # Replies carry the demo agency's own 发文字号 (GB/T 9704-2012 7.2.4).
+    numbers = [n for n in withheld.letters.values_list("doc_number", flat=True)]
+    assert numbers and all(n.startswith("临审批依申〔") and n.endswith("号") for n in numbers)
