@@ -190,6 +190,9 @@ def test_staff_text_is_inert_in_every_output(payload, world, client, staff):
             reverse("appeals:detail", args=[slug, w["appeal"].pk]): ["案号", "复议机关", "备注"],
             reverse("appeals:edit", args=[slug, w["appeal"].pk]): ["案号", "复议机关", "备注"],
             reverse("applications:case", args=[w["app"].pk]): ["申请标题", "描述", "申请文号"],
+            reverse("applications:dashboard"): [],
+            reverse("catalog:privacy", args=[slug]): [],
+            reverse("catalog:review", args=[slug]): [],
             reverse("agencies:home"): ["机关"],
         }
         for url, fields in staff_pages.items():
