@@ -59,7 +59,7 @@ class ItemsFeed(Feed):
         return reverse("portal:item", args=[item.agency.slug, item.pk])
 
     def item_guid(self, item):
-        return item.index_number
+        return printable(item.index_number)  # imported catalogues keep their own (typed) index numbers
 
     item_guid_is_permalink = False
 

@@ -41,6 +41,9 @@ RIC = "11010519491231002X"
 ATOM = "{http://www.w3.org/2005/Atom}"
 # What Excel, WPS and LibreOffice run as a formula when a cell starts with it (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Export column (import field) → the staff field it holds.
+FIELDS = {"index_number": "索引号", "title": "标题", "document_number": "文号", "issuer": "发布机构",
+          "category": "分类", "topic": "主题词", "summary": "摘要"}
 
 
 def unmark(cell: str) -> str:
@@ -141,7 +144,7 @@ def world(agencies, staff, settings, tmp_path):
         own = agencies["own"]
         v = {f: tagged(payload, f) for f in ("机关", "工作机构", "地址", "办公时间", "指南", "制度", "分类", "标题",
                                             "文号", "发布机构", "主题词", "摘要", "正文", "案号", "复议机关", "备注",
-                                            "姓名", "申请标题", "描述", "通信地址", "申请文号")}
+                                            "姓名", "申请标题", "描述", "通信地址", "申请文号", "索引号")}
         own.name, own.office_name, own.address, own.hours = v["机关"], v["工作机构"], v["地址"], v["办公时间"]
         own.save()
         portal_settings = PortalSettings.objects.create(agency=own, guide_note=v["指南"], rules=f"制度：{v['制度']}")
@@ -153,6 +156,9 @@ def world(agencies, staff, settings, tmp_path):
         item = catalog.transition(item, "submit", staff["handler"])
         item = catalog.transition(item, "approve", staff["reviewer"])
         item = catalog.transition(item, "publish", staff["reviewer"], secrecy_confirmed=True)
+        # An imported catalogue keeps its legacy index numbers (free text in the import file).
+        Item.objects.filter(pk=item.pk).update(index_number=v["索引号"])
+        item.refresh_from_db()
         appeal = save_appeal(Appeal(agency=own, kind="reconsideration", case_number=v["案号"], body=v["复议机关"],
                                     notes=v["备注"], filed_on=date(2024, 3, 1)), staff["handler"])
         app = applications.register_application(
@@ -184,7 +190,8 @@ def test_staff_text_is_inert_in_every_output(payload, world, client, staff):
         client.force_login(staff["head"])
         staff_pages = {
             reverse("catalog:list", args=[slug]): ["标题"],
-            reverse("catalog:detail", args=[slug, item.pk]): ["标题", "文号", "发布机构", "主题词", "摘要", "分类"],
+            reverse("catalog:detail", args=[slug, item.pk]): ["标题", "文号", "发布机构", "主题词", "摘要", "分类",
+                                                              "索引号"],
             reverse("catalog:categories", args=[slug]): ["分类"],
             reverse("appeals:list", args=[slug]): ["案号"],
             reverse("appeals:detail", args=[slug, w["appeal"].pk]): ["案号", "复议机关", "备注"],
@@ -211,7 +218,8 @@ def test_staff_text_is_inert_in_every_output(payload, world, client, staff):
         public_pages = {
             reverse("portal:home", args=[slug]): [v["机关"], v["标题"]],
             reverse("portal:items", args=[slug]): [v["标题"], v["分类"]],
-            reverse("portal:item", args=[slug, item.pk]): [v[f] for f in ("标题", "文号", "发布机构", "主题词", "摘要", "分类")],
+            reverse("portal:item", args=[slug, item.pk]): [v[f] for f in ("标题", "文号", "发布机构", "主题词", "摘要", "分类",
+                                                                      "索引号")],
             reverse("portal:guide", args=[slug]): [v["工作机构"], v["地址"], v["办公时间"], v["指南"]],
             reverse("portal:rules", args=[slug]): rules,
             reverse("portal:report", args=[slug, w["year"]]): [v["机关"], v["分类"]],
@@ -228,9 +236,10 @@ def test_staff_text_is_inert_in_every_output(payload, world, client, staff):
         assert shown["机关"] in feed.findtext(f"{ATOM}title")
         (entry,) = feed.findall(f"{ATOM}entry")
         assert entry.findtext(f"{ATOM}title") == shown["标题"]
+        assert entry.findtext(f"{ATOM}id") == shown["索引号"]
         assert entry.find(f"{ATOM}category").get("term") == shown["分类"]
         summary = entry.find(f"{ATOM}summary")
-        expected = [shown["文号"], shown["摘要"], shown["分类"]]
+        expected = [shown["索引号"], shown["文号"], shown["摘要"], shown["分类"]]
         if summary.get("type", "text") == "html":
             assert_html(summary.text, expected, "feed summary", allowed_tags=set())
         else:
@@ -248,8 +257,8 @@ def test_staff_text_is_inert_in_every_output(payload, world, client, staff):
                 assert any(r["name"] == v["机关"] for r in rows)
                 continue
             for r in rows:
-                assert (r["title"], r["summary"], r["document_number"], r["category"]["name"]) == (
-                    v["标题"], v["摘要"], v["文号"], v["分类"])
+                assert (r["title"], r["summary"], r["document_number"], r["category"]["name"], r["index_number"]) == (
+                    v["标题"], v["摘要"], v["文号"], v["分类"], v["索引号"])
                 if "body_html" in r:
                     assert_html(r["body_html"], [], "body_html")
                 for key in ("title_html", "snippet_html"):
@@ -266,16 +275,14 @@ def test_staff_text_is_inert_in_every_output(payload, world, client, staff):
         assert len(data) == 1
         assert [c for c in data[0] if c.startswith(FORMULA_START)] == []
         exported = dict(zip(header, (unmark(c) for c in data[0])))
-        assert tuple(exported[HEADERS[f]] for f in ("title", "document_number", "summary", "category")) == (
-            v["标题"], v["文号"], v["摘要"], v["分类"])
+        assert tuple(exported[HEADERS[f]] for f in FIELDS) == tuple(v[f] for f in FIELDS.values())
     with outputs.check("catalogue export XLSX"):
         res = get(reverse("catalog:export", args=[slug, "xlsx"]))
         ws = openpyxl.load_workbook(io.BytesIO(res.content)).active
         assert [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"] == []
         header = [c.value for c in ws[1]]
         exported = dict(zip(header, (c.value for c in ws[2])))
-        assert tuple(exported[HEADERS[f]] for f in ("title", "document_number", "summary", "category")) == (
-            shown["标题"], shown["文号"], shown["摘要"], shown["分类"])
+        assert tuple(exported[HEADERS[f]] for f in FIELDS) == tuple(shown[f] for f in FIELDS.values())
 
     with outputs.check("published annual report"):  # HTML, DOCX, XLSX, JSON
         client.logout()
