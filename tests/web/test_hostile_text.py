@@ -144,7 +144,8 @@ def world(agencies, staff, settings, tmp_path):
         own = agencies["own"]
         v = {f: tagged(payload, f) for f in ("机关", "工作机构", "地址", "办公时间", "指南", "制度", "分类", "标题",
                                             "文号", "发布机构", "主题词", "摘要", "正文", "案号", "复议机关", "备注",
-                                            "姓名", "申请标题", "描述", "通信地址", "申请文号", "索引号")}
+                                            "姓名", "申请标题", "描述", "通信地址", "申请文号", "索引号", "补正事项",
+                                            "承办人")}
         own.name, own.office_name, own.address, own.hours = v["机关"], v["工作机构"], v["地址"], v["办公时间"]
         own.save()
         portal_settings = PortalSettings.objects.create(agency=own, guide_note=v["指南"], rules=f"制度：{v['制度']}")
@@ -166,6 +167,11 @@ def world(agencies, staff, settings, tmp_path):
                                             id_number=RIC, title=v["申请标题"], description=v["描述"],
                                             address=v["通信地址"], document_number=v["申请文号"]),
             channel="in_person", actor=staff["registrar"], submitted_on=date(2024, 9, 25))
+        staff["handler"].first_name, staff["handler"].last_name = v["承办人"], ""
+        staff["handler"].save()
+        applications.transition(app, "start", actor=staff["handler"], on=date(2024, 9, 26))
+        app = applications.transition(app, "request_supplement", actor=staff["handler"], on=date(2024, 9, 26),
+                                      note=v["补正事项"])
         year = item.date_published.year
         publish_report(own, year)
         return {"v": v, "agency": own, "item": item, "category": cat, "appeal": appeal, "app": app, "year": year,
@@ -196,7 +202,7 @@ def test_staff_text_is_inert_in_every_output(payload, world, client, staff):
             reverse("appeals:list", args=[slug]): ["案号"],
             reverse("appeals:detail", args=[slug, w["appeal"].pk]): ["案号", "复议机关", "备注"],
             reverse("appeals:edit", args=[slug, w["appeal"].pk]): ["案号", "复议机关", "备注"],
-            reverse("applications:case", args=[w["app"].pk]): ["申请标题", "描述", "申请文号"],
+            reverse("applications:case", args=[w["app"].pk]): ["申请标题", "描述", "申请文号", "补正事项", "承办人"],
             reverse("applications:dashboard"): [],
             reverse("catalog:privacy", args=[slug]): [],
             reverse("catalog:review", args=[slug]): [],
