@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from gongkai.agencies import audit
@@ -228,6 +227,8 @@ def letter_file(request, pk, fmt):
         data, ctype = bytes(letter.docx), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     resp = HttpResponse(data, content_type=ctype)
     name = f"{letter.application.number}-{letter.title}-v{letter.version}.{fmt}"
+    from django.utils.http import content_disposition_header
+
     resp["Content-Disposition"] = content_disposition_header(True, name)  # staff-typed title: encoded
     return resp
 
