@@ -6,9 +6,10 @@ import logging
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gongkai.redirects import safe_next
 from gongkai.report.errors import ReportError
 from gongkai.report.model import Report
 from gongkai.report.render import MEDIA_TYPES, TABLE_CSS, render as render_report
@@ -115,10 +116,7 @@ def download(request, batch: str, index: int, fmt: str):
 @require_GET
 def font(request):
     """大字模式 on/off without JavaScript: a link sets a cookie read by base.html."""
-    nxt = request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        nxt = "/"
-    response = HttpResponseRedirect(nxt)
+    response = HttpResponseRedirect(safe_next(request, reverse("annual:index")))
     if request.GET.get("size") == "large":
         response.set_cookie(FONT_COOKIE, "large", max_age=365 * 24 * 3600, samesite="Lax")
     else:

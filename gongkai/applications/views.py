@@ -227,9 +227,9 @@ def letter_file(request, pk, fmt):
         data, ctype = bytes(letter.docx), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     resp = HttpResponse(data, content_type=ctype)
     name = f"{letter.application.number}-{letter.title}-v{letter.version}.{fmt}"
-    from urllib.parse import quote
+    from django.utils.http import content_disposition_header
 
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    resp["Content-Disposition"] = content_disposition_header(True, name)  # staff-typed title: encoded
     return resp
 
 

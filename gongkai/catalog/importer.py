@@ -25,6 +25,7 @@ from .models import Category, Item, PrivacyHit
 from .services import (
     _require, allocate_index_numbers, allowed_numbers, compute_due, note_index_numbers, sanitize_body,
 )
+from gongkai.report.render.spreadsheet import csv_text, csv_value, text_row
 from gongkai.workdays.services import current_calendar
 
 # Column order of import templates and exports; headers are the model fields' Chinese names.
@@ -106,7 +107,7 @@ def _csv_rows(fp):
     text = io.TextIOWrapper(fp, encoding=enc, newline="")
     try:
         for n, row in enumerate(csv.reader(text), 1):
-            yield n, row
+            yield n, [csv_value(c) for c in row]  # undo the export's formula guard
     except UnicodeDecodeError:
         raise ImportFileError(f"文件中有无法按 {enc} 解码的内容，请检查文件编码。") from None
     except csv.Error as exc:
@@ -395,11 +396,12 @@ class _Echo:
 
 
 def csv_lines(items) -> Iterable[str]:
-    """Streaming CSV (UTF-8 with BOM, so that Excel opens the Chinese correctly)."""
+    """Streaming CSV (UTF-8 with BOM, so that Excel opens the Chinese correctly); staff-typed text that
+    a spreadsheet would run as a formula is marked as text (``report.render.spreadsheet``)."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(export_header())
     for row in export_rows(items):
-        yield writer.writerow(row)
+        yield writer.writerow([csv_text(v) for v in row])
 
 
 def xlsx_bytes(items) -> bytes:
@@ -409,7 +411,7 @@ def xlsx_bytes(items) -> bytes:
     ws = wb.create_sheet("主动公开目录")
     ws.append(export_header())
     for row in export_rows(items):
-        ws.append(row)
+        ws.append(text_row(ws, row))  # text cells, never formulas
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

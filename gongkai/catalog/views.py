@@ -12,10 +12,12 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from gongkai.agencies.models import AuditEntry
 from gongkai.agencies.permissions import agency_required, can
+from gongkai.redirects import safe_next
 
 from . import importer, services
 from .forms import CategoryForm, FilterForm, ImportForm, ItemForm
@@ -138,7 +140,7 @@ def item_detail(request, agency, pk):
                                         action__startswith="catalog.").order_by("seq")
     hits = item.privacy_hits.select_related("attachment", "resolved_by").order_by("status", "id")
     return render(request, "catalog/detail.html", _ctx(
-        request, agency, item=item, attachments=item.attachments.all(), hits=hits,
+        request, agency, item=item, body=services.body_html(item), attachments=item.attachments.all(), hits=hits,
         open_hits=[h for h in hits if h.status == PrivacyHit.Status.OPEN],
         transitions=services.available_transitions(item, request.user),
         days_left=services.working_days_left(item), history=history,
@@ -175,7 +177,7 @@ def hit_clear(request, agency, pk, hit):
         messages.error(request, _msg(exc))
     else:
         messages.success(request, f"已确认 {h.masked} 可以公开。")
-    return redirect(request.POST.get("next") or reverse("catalog:detail", args=[agency.slug, pk]))
+    return redirect(safe_next(request, reverse("catalog:detail", args=[agency.slug, pk])))
 
 
 @require_POST
@@ -189,7 +191,7 @@ def hit_redact(request, agency, pk, hit):
         messages.error(request, _msg(exc))
     else:
         messages.success(request, f"已脱敏：{h.masked}（{h.location}）。")
-    return redirect(request.POST.get("next") or reverse("catalog:detail", args=[agency.slug, pk]))
+    return redirect(safe_next(request, reverse("catalog:detail", args=[agency.slug, pk])))
 
 
 @agency_required("catalog.view")
@@ -267,7 +269,7 @@ def import_view(request, agency):
 @agency_required("catalog.view")
 def import_template(request, agency):
     resp = HttpResponse(importer.template_csv(), content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = "attachment; filename*=UTF-8''catalog-template.csv"
+    resp["Content-Disposition"] = content_disposition_header(True, "catalog-template.csv")
     return resp
 
 
@@ -283,7 +285,7 @@ def export(request, agency, fmt):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     else:
         resp = StreamingHttpResponse(importer.csv_lines(qs), content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''catalog-{agency.slug}-{stamp}.{fmt}"
+    resp["Content-Disposition"] = content_disposition_header(True, f"catalog-{agency.slug}-{stamp}.{fmt}")
     return resp
 
 

@@ -6,22 +6,40 @@ each answer against the documented schema, so the two cannot drift apart silentl
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from gongkai.agencies.models import Agency
+from gongkai.catalog.services import body_html
 
 from . import services
 from .search import QueryError, search as run_search
 
 
+class _Encoder(DjangoJSONEncoder):
+    """JSON whose text can never be read as markup: < > & (and the line separators JavaScript chokes
+    on) are written as \\u escapes. The parsed values are unchanged; a browser sniffing the body as
+    HTML, or a page pasting it into a <script>, finds no tag in staff-typed titles and summaries."""
+
+    _ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+    def encode(self, o):
+        return super().encode(o).translate(self._ESCAPES)
+
+
+def _json_response(data, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, encoder=_Encoder, json_dumps_params={"ensure_ascii": False})
+
+
 def _error(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status, json_dumps_params={"ensure_ascii": False})
+    return _json_response({"error": message}, status)
 
 
 def _ok(data) -> JsonResponse:
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response = _json_response(data)
     response["Access-Control-Allow-Origin"] = "*"  # public, read-only information
     return response
 
@@ -54,7 +72,7 @@ def item_json(item, detail: bool = False) -> dict:
         "url": reverse("portal:item", args=[slug, item.pk]),
     }
     if detail:
-        out["body_html"] = item.body
+        out["body_html"] = str(body_html(item))
         out["attachments"] = [
             {"id": a.pk, "name": a.name, "kind": a.kind, "size": a.size, "sha256": a.sha256,
              "url": reverse("portal:attachment", args=[slug, item.pk, a.pk])}

@@ -1,4 +1,10 @@
-"""Atom feed of newly published catalogue items, one per agency."""
+"""Atom feed of newly published catalogue items, one per agency.
+
+Every text here is typed by staff. Atom ``<title>``, ``<subtitle>`` and ``category/@term`` are plain
+text (the XML writer escapes them once, which is right); the entry ``<summary type="html">`` holds
+HTML, so its text is HTML-escaped first and the XML writer escapes that again: a reader decodes the XML
+and then shows the HTML as text, never as markup. Control characters XML 1.0 cannot hold are dropped.
+"""
 from __future__ import annotations
 
 from datetime import datetime, time
@@ -8,8 +14,10 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from gongkai.agencies.models import Agency
+from gongkai.report.render.grid import printable
 
 from .services import published_items
 
@@ -23,10 +31,10 @@ class ItemsFeed(Feed):
         return get_object_or_404(Agency, slug=slug, is_active=True)
 
     def title(self, agency):
-        return f"{agency.name} 主动公开信息"
+        return printable(f"{agency.name} 主动公开信息")
 
     def subtitle(self, agency):
-        return f"{agency.name}政府信息公开专栏新发布的主动公开信息"
+        return printable(f"{agency.name}政府信息公开专栏新发布的主动公开信息")
 
     def link(self, agency):
         return reverse("portal:items", args=[agency.slug])
@@ -36,7 +44,7 @@ class ItemsFeed(Feed):
                 .order_by("-published_at", "-date_published", "-id")[:FEED_ITEMS])
 
     def item_title(self, item):
-        return item.title
+        return printable(item.title)
 
     def item_description(self, item):
         parts = [f"索引号：{item.index_number}"]
@@ -45,13 +53,13 @@ class ItemsFeed(Feed):
         parts.append(f"分类：{item.category.name}")
         if item.summary:
             parts.append(item.summary)
-        return "；".join(parts)
+        return escape(printable("；".join(parts)))  # text inside type="html": escaped for HTML
 
     def item_link(self, item):
         return reverse("portal:item", args=[item.agency.slug, item.pk])
 
     def item_guid(self, item):
-        return item.index_number
+        return printable(item.index_number)  # imported catalogues keep their own (typed) index numbers
 
     item_guid_is_permalink = False
 
@@ -65,4 +73,4 @@ class ItemsFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item):
-        return [item.category.name]
+        return [printable(item.category.name)]

@@ -4,11 +4,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 
 from gongkai.agencies.models import Agency
 from gongkai.catalog.models import Item
-from gongkai.catalog.services import category_tree
+from gongkai.catalog.services import body_html, category_tree
 from gongkai.report.errors import ReportError
 from gongkai.report.layouts import PROSE_SECTIONS, SECTION_TITLES
 from gongkai.report.render import FORMATS, MEDIA_TYPES, TABLE_CSS, render as render_report, render_tables_html
@@ -83,8 +84,8 @@ def _published_item(agency, pk) -> Item:
 def item(request, slug, pk):
     agency = _agency(slug)
     obj = _published_item(agency, pk)
-    # Body is sanitised on save (catalog.services.sanitize_body), so it may be shown as HTML.
-    return render(request, "portal/item.html", _ctx(agency, "items", item=obj, body=mark_safe(obj.body),
+    # Body is sanitised on save and again here (catalog.services.body_html), so it may be shown as HTML.
+    return render(request, "portal/item.html", _ctx(agency, "items", item=obj, body=body_html(obj),
                                                     attachments=obj.attachments.all()))
 
 
@@ -155,5 +156,5 @@ def report_file(request, slug, year, fmt):
     _, rep = _published_report(agency, year)
     response = HttpResponse(render_report(rep, fmt), content_type=MEDIA_TYPES[fmt])
     if fmt != "html":
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{year}-report.{fmt}"
+        response["Content-Disposition"] = content_disposition_header(True, f"{year}-report.{fmt}")
     return response

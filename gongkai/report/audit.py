@@ -319,15 +319,18 @@ def run_audit(paths: list[str], out: str | Path, progress: IO[str] | None = sys.
 def _write_xlsx(path: str, rows: list[list], findings: Iterator[list]) -> None:
     from openpyxl import Workbook
 
+    from .render.spreadsheet import text_row
+
+    # File names and agency names come from the audited files: text, never formulas (render/spreadsheet.py).
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("汇总")
     ws.append(SUMMARY_HEADER)
     for row in rows:
-        ws.append(row)
+        ws.append(text_row(ws, row))
     ws = wb.create_sheet("问题")
     ws.append(FINDING_HEADER)
     for f in findings:
-        ws.append(f)
+        ws.append(text_row(ws, f))
     wb.save(path)
 
 

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from ..layouts import LAYOUTS, PROSE_SECTIONS, SECTION_TITLES, TABLE_SECTIONS
 from ..model import Report
 from .grid import Grid, grids, printable, report_title
+from .spreadsheet import set_cell
 
 INFO_SHEET = "报告信息"
 # Labels of the rows of the details sheet (column A); the values are in column B.
@@ -29,13 +30,6 @@ _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
-def _put(cell, value) -> None:
-    """Set a value; text is always stored as text, so "=…" in a name or a paragraph never runs as a formula."""
-    cell.value = printable(value) if isinstance(value, str) else value
-    if isinstance(value, str):
-        cell.data_type = "s"
-
-
 def _info_sheet(ws, report: Report) -> None:
     ws.title = INFO_SHEET
     spec = LAYOUTS[report.layout]
@@ -49,7 +43,7 @@ def _info_sheet(ws, report: Report) -> None:
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
             cell = ws.cell(r, c)
-            _put(cell, value)
+            set_cell(cell, value)
             cell.font = Font(name=FONT_NAME, bold=c == 1)
             cell.alignment = Alignment(vertical="top", wrap_text=True)
     ws.column_dimensions["A"].width = 34
@@ -59,7 +53,7 @@ def _info_sheet(ws, report: Report) -> None:
 
 def _table_sheet(ws, grid: Grid) -> None:
     ws.title = grid.name
-    _put(ws.cell(1, 1), grid.title)
+    set_cell(ws.cell(1, 1), grid.title)
     ws.cell(1, 1).font = Font(name=FONT_NAME, bold=True, size=12)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=grid.ncols)
     top = GRID_FIRST_ROW
@@ -71,7 +65,7 @@ def _table_sheet(ws, grid: Grid) -> None:
                 ws.cell(rr, cc).border = _BORDER
         cell = ws.cell(r, c)
         # A null cell stays empty; text (2019 采购总金额) stays text.
-        _put(cell, gc.value if gc.kind == "data" else gc.text)
+        set_cell(cell, gc.value if gc.kind == "data" else gc.text)
         left = gc.kind == "note" or gc.scope in ("row", "rowgroup")
         cell.alignment = Alignment(horizontal="left" if left else "center", vertical="center", wrap_text=True)
         cell.font = Font(name=FONT_NAME, size=9 if gc.kind == "note" else 10.5)
