@@ -9,9 +9,13 @@ the chain (SQLite serialises writers anyway: transaction_mode IMMEDIATE in setti
 from __future__ import annotations
 
 import hashlib
+import hmac
+import ipaddress
+import os
 import json
 from datetime import timezone as dt_timezone
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection as default_connection, transaction
 from django.utils import timezone
@@ -63,9 +67,22 @@ def compute_hash(entry: AuditEntry) -> str:
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
+    """The client's address, for the audit log, the login lockout and the rate limits.
+
+    REMOTE_ADDR, unless ``settings.GONGKAI_TRUSTED_PROXIES`` = N reverse proxies stand in front: each
+    appends the address it saw to X-Forwarded-For, so the client is the N-th entry from the right
+    (anything further left was written by the client and is ignored).
+    """
     if request is None:
         return None
+    proxies = int(getattr(settings, "GONGKAI_TRUSTED_PROXIES", 0) or 0)
+    if proxies > 0:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(hops) >= proxies:
+            try:
+                return str(ipaddress.ip_address(hops[-proxies]))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -44,3 +44,11 @@ def reinstall_audit_guard(sender, using="default", **kwargs):
     from django.db import connections
 
     audit.install_guard(connections[using])
+
+
+def create_cache_tables(sender, using="default", **kwargs):
+    """After every migrate: the database cache tables (rate-limit counters, 年报体检 results) exist,
+    so `gongkai migrate` is all an install needs; a no-op for tables already there or a Redis cache."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
