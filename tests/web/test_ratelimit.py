@@ -15,18 +15,10 @@ from django.test import Client
 from django.urls import reverse
 
 from gongkai.applications.models import Application
-from tests.applications.conftest import RIC
+from tests.applications.test_views import public_form
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-def public_form(**kw):
-    data = dict(applicant_type="natural_person", applicant_name="李四", id_type="ric", id_number=RIC,
-                phone="13900000000", email="", address="", title="某小区规划许可证",
-                description="请公开某小区的建设工程规划许可证。", document_number="", form_wanted="electronic")
-    data.update(kw)
-    return data
 
 
 def assert_429(response):
