@@ -188,6 +188,7 @@ GONGKAI_RATE_LIMITS = {
     "apply": {"ip": [(10, 3600), (30, 86400)], "user": [(20, 3600)]},   # online applications (POST)
     "status": {"ip": [(30, 60), (300, 86400)], "user": [(60, 60)]},     # status lookups by tracking code
     "annual": {"ip": [(20, 600), (100, 86400)], "user": [(60, 600)]},   # 年报体检 uploads (POST)
+    "annual_download": {"ip": [(60, 600)], "user": [(120, 600)]},       # 年报体检 PDF/DOCX/XLSX renders
     "login": {"ip": [(30, 600)], "username": [(10, 600)]},              # login attempts (POST)
 }
 GONGKAI_RATE_LIMITS_ENABLED = os.environ.get("GONGKAI_RATE_LIMITS", "1") != "0"

@@ -99,6 +99,7 @@ def clear(request):
 
 
 @require_GET
+@ratelimit("annual_download", methods=("GET",))
 def download(request, batch: str, index: int, fmt: str):
     if fmt not in dict(DOWNLOADS):
         raise Http404("不支持的下载格式")

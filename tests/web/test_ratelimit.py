@@ -4,9 +4,11 @@ and the bounded store of anonymous 年报体检 results (gongkai/annual/store.py
 Before: one address had 2,916 applications accepted in 20 s and 955 report checks, each check a new
 session row of up to 2 MB.
 """
+import os
 import time
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -156,3 +158,42 @@ def test_the_store_is_bounded_in_entries_and_time(seed, settings):
     time.sleep(2.2)
     assert caches["checks"].get("batch:" + c.cookies["gk_check"].value) is None
     assert 'id="results"' not in c.get(reverse("annual:index")).content.decode()
+
+
+def test_report_downloads_are_limited(seed, settings):
+    settings.GONGKAI_RATE_LIMITS = {**settings.GONGKAI_RATE_LIMITS, "annual_download": {"ip": [(2, 600)]}}
+    c = Client()
+    check(c, seed)
+    link = BeautifulSoup(c.get(reverse("annual:index")).content.decode(), "html.parser").select_one(
+        'a[href*="/download/json/"]')["href"]
+    assert c.get(link).status_code == 200 and c.get(link).status_code == 200
+    assert_429(c.get(link))
+
+
+def test_counters_live_in_redis_when_configured(agencies, settings):
+    """GONGKAI_REDIS_URL switches the counters to Django's RedisCache (a Redis runs on this machine)."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        # As for PostgreSQL (Makefile): required under CI, skipped with a notice on a machine without one.
+        if os.environ.get("CI") == "true":
+            pytest.fail("no Redis on 127.0.0.1:6379 (required under CI)")
+        pytest.skip("注意：127.0.0.1:6379 上没有 Redis，已跳过 Redis 计数的测试")
+    prefix = f"gongkai-test-{time.time_ns()}"
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                                      "LOCATION": url, "KEY_PREFIX": prefix}}
+    settings.GONGKAI_RATE_LIMITS = {**settings.GONGKAI_RATE_LIMITS, "apply": {"ip": [(2, 3600)]}}
+    before = cache_rows()
+    client = redis.Redis.from_url(url)
+    try:
+        c = Client(REMOTE_ADDR="198.51.100.77")
+        assert c.post("/apply/t-own/", public_form()).status_code == 200
+        assert c.post("/apply/t-own/", public_form()).status_code == 200
+        assert_429(c.post("/apply/t-own/", public_form()))
+        assert client.keys(f"{prefix}:*") and cache_rows() == before  # in Redis, not in the table
+    finally:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
