@@ -36,7 +36,8 @@ def server(tmp_path_factory):
     var = tmp_path_factory.mktemp("prod-var")
     env = {**os.environ, "GONGKAI_VAR": str(var), "GONGKAI_TRUSTED_PROXIES": "1", "GONGKAI_TEST_FAILURE_URL": "1",
            "GONGKAI_DB_TIMEOUT": "0.3", "GONGKAI_ALLOWED_HOSTS": "127.0.0.1"}
-    for name in ("DATABASE_URL", "GONGKAI_PRODUCTION", "GONGKAI_REDIS_URL", "DJANGO_SETTINGS_MODULE"):
+    for name in ("DATABASE_URL", "GONGKAI_PRODUCTION", "GONGKAI_REDIS_URL", "DJANGO_SETTINGS_MODULE",
+                 "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(name, None)
     migrate = subprocess.run([sys.executable, "-m", "gongkai.cli", "migrate"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=300)
@@ -181,3 +182,18 @@ def test_a_busy_database_is_retried_not_a_500(server):
     rid = resp.getheader("X-Request-ID")
     retries = [e for e in log_lines(server) if e.get("request_id") == rid and "retrying" in e["message"]]
     assert retries and retries[0]["level"] == "WARNING"
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {**os.environ, "GONGKAI_VAR": str(tmp_path), "GONGKAI_PRODUCTION": "1"}
+    for name in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):  # the latter is set by tests/conftest.py
+        env.pop(name, None)
+    result = subprocess.run([sys.executable, "-m", "gongkai.cli", "manage", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    # Without production settings the same check warns (HSTS, secure cookies, SSL redirect).
+    env.pop("GONGKAI_PRODUCTION")
+    result = subprocess.run([sys.executable, "-m", "gongkai.cli", "manage", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "SECURE_HSTS_SECONDS" in result.stdout + result.stderr

@@ -58,3 +58,27 @@ def test_no_store_everywhere_but_the_portal(agencies, staff):
     c.force_login(staff["handler"])
     assert c.get("/staff/")["Cache-Control"] == "no-store"
     assert c.get("/gk/", follow=True).get("Cache-Control") != "no-store"
+
+
+def test_staff_and_admin_pages_run_under_the_csp(agencies, staff, settings, django_user_model):
+    settings.GONGKAI_SECURITY_HEADERS = True
+    pages = {
+        "head": ["/staff/", "/staff/applications/", reverse("catalog:categories", args=["t-own"])],
+        "auditor": ["/staff/audit/"],
+    }
+    for role, urls in pages.items():
+        c = Client()
+        c.force_login(staff[role])
+        for url in urls:
+            response = c.get(url)
+            assert response.status_code == 200, url
+            assert response["Cache-Control"] == "no-store"
+            styled = assert_allowed_by_csp(response)
+            if "categories" in url:
+                assert styled >= 10, "the category tree's indentation was checked"
+    root = django_user_model.objects.create_superuser("root", password="Root-Pass-2024x")
+    c = Client()
+    assert_allowed_by_csp(c.get("/admin/login/"))
+    c.force_login(root)
+    for url in ("/admin/", "/admin/agencies/agency/", "/admin/agencies/agency/add/"):
+        assert_allowed_by_csp(c.get(url))
