@@ -51,8 +51,8 @@ class RequestIdMiddleware:
 # -- busy database -----------------------------------------------------------------------------------
 RETRY_DELAYS = (0.5, 1.5)  # seconds before the 2nd and 3rd try (each try waits the busy timeout too)
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
-# Rate-limit counters and cached results may be written twice without harm.
-_IDEMPOTENT_TABLES = ("gongkai_cache", "gongkai_check_cache")
+# Rate-limit counters, cached results and the session row may be written twice without harm.
+_IDEMPOTENT_TABLES = ("gongkai_cache", "gongkai_check_cache", "django_session")
 
 
 def is_busy(exc: BaseException) -> bool:
