@@ -56,8 +56,15 @@ INSTALLED_APPS = [
     "gongkai.workdays",
 ]
 
+# Production mode (GONGKAI_PRODUCTION=1, set by `gongkai serve --production`): served by gunicorn behind
+# nginx over HTTPS; see docs/deploy.md and the block at the end of this file.
+PRODUCTION = os.environ.get("GONGKAI_PRODUCTION", "0") == "1"
+
 MIDDLEWARE = [
+    "gongkai.middleware.RequestIdMiddleware",
+    "gongkai.middleware.DatabaseBusyRetryMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "gongkai.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,6 +104,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # Busy timeout: a writer waits this long for another one before "database is locked"
+    # (Python's default is 5 s); past it, gongkai.middleware.DatabaseBusyRetryMiddleware retries.
+    DATABASES["default"]["OPTIONS"]["timeout"] = float(os.environ.get("GONGKAI_DB_TIMEOUT", 20))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -160,3 +170,91 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 # Lockout after 5 failed logins per username + IP for 15 minutes (gongkai.agencies.services).
 AUTHENTICATION_BACKENDS = ["gongkai.agencies.backends.LockoutModelBackend"]
+
+# -- rate limits (gongkai/ratelimit.py) ------------------------------------------------------------------
+# Counters live in the "default" cache: the database table gongkai_cache (created by migrate, no extra
+# server) or Redis when GONGKAI_REDIS_URL is set (e.g. redis://127.0.0.1:6379/0).
+REDIS_URL = os.environ.get("GONGKAI_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                    "KEY_PREFIX": "gongkai"},
+        # 年报体检 results: Redis expires them (TIMEOUT); size per batch capped in annual.services.
+        "checks": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                   "KEY_PREFIX": "gongkai-check", "TIMEOUT": SESSION_COOKIE_AGE},
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gongkai_cache",
+                    "OPTIONS": {"MAX_ENTRIES": 50000}},
+        # At most MAX_ENTRIES batches (older ones culled), each gone after TIMEOUT.
+        "checks": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gongkai_check_cache",
+                   "TIMEOUT": SESSION_COOKIE_AGE,
+                   "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("GONGKAI_CHECK_STORE_MAX_ENTRIES", 500))}},
+    }
+# scope -> {key kind -> [(requests, seconds), ...]}: "ip" per client address, "user" per logged-in account,
+# "username" per username typed into a login form. Every window must hold.
+GONGKAI_RATE_LIMITS = {
+    "apply": {"ip": [(10, 3600), (30, 86400)], "user": [(20, 3600)]},   # online applications (POST)
+    "status": {"ip": [(30, 60), (300, 86400)], "user": [(60, 60)]},     # status lookups by tracking code
+    "annual": {"ip": [(20, 600), (100, 86400)], "user": [(60, 600)]},   # 年报体检 uploads (POST)
+    "annual_download": {"ip": [(60, 600)], "user": [(120, 600)]},       # 年报体检 PDF/DOCX/XLSX renders
+    "login": {"ip": [(30, 600)], "username": [(10, 600)]},              # login attempts (POST)
+}
+GONGKAI_RATE_LIMITS_ENABLED = os.environ.get("GONGKAI_RATE_LIMITS", "1") != "0"
+# How many reverse proxies (nginx) stand in front and append to X-Forwarded-For. 0: the client is
+# REMOTE_ADDR and X-Forwarded-For is ignored (a client can write anything there).
+GONGKAI_TRUSTED_PROXIES = int(os.environ.get("GONGKAI_TRUSTED_PROXIES", 0))
+
+# -- keyed audit chain (gongkai/agencies/audit.py) --------------------------------------------------------
+# HMAC key for the chain, kept outside the database. Empty: derived from SECRET_KEY with its own label.
+GONGKAI_AUDIT_KEY = os.environ.get("GONGKAI_AUDIT_KEY", "")
+# Append-only file where each new chain head (seq, hash, time) is published: the database writer cannot
+# rewrite it. Put it on storage the database account cannot write (see docs/security.md).
+GONGKAI_AUDIT_HEAD_FILE = Path(os.environ.get("GONGKAI_AUDIT_HEAD_FILE", VAR_DIR / "audit-head.log"))
+
+# -- logging: one JSON line per event, no personal data (gongkai/logs.py) ---------------------------------
+LOG_DIR = Path(os.environ.get("GONGKAI_LOG_DIR", VAR_DIR / "log"))
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "gongkai.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "gongkai.logs.JsonFormatter"}},
+    "handlers": {
+        "file": {"class": "logging.handlers.RotatingFileHandler", "filename": str(LOG_DIR / "gongkai.log"),
+                 "maxBytes": 10 * 1024 * 1024, "backupCount": 5, "encoding": "utf-8",
+                 "formatter": "json", "filters": ["request_id"]},
+        "stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["file", "stderr"], "level": "WARNING"},
+    "loggers": {
+        "gongkai": {"level": "INFO"},
+        # The development server's access lines carry query strings (tracking codes): not in our log.
+        "django.server": {"handlers": [], "propagate": False},
+    },
+}
+
+# CSP (no inline script) and Permissions-Policy: gongkai.middleware.SecurityHeadersMiddleware.
+GONGKAI_SECURITY_HEADERS = PRODUCTION or os.environ.get("GONGKAI_SECURITY_HEADERS", "0") == "1"
+
+if PRODUCTION:
+    # HTTPS is terminated by nginx, which sets X-Forwarded-Proto (docs/deploy.md).
+    if GONGKAI_TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = os.environ.get("GONGKAI_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+    X_FRAME_OPTIONS = "DENY"
+    # Static files from STATIC_ROOT (collected by `gongkai serve --production`), compressed, long-cached.
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                      "whitenoise.middleware.WhiteNoiseMiddleware")
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }

@@ -10,3 +10,4 @@ class AgenciesConfig(AppConfig):
         from . import signals  # connects the login receivers
 
         post_migrate.connect(signals.reinstall_audit_guard, sender=self, dispatch_uid="agencies.audit_guard")
+        post_migrate.connect(signals.create_cache_tables, sender=self, dispatch_uid="agencies.cache_tables")

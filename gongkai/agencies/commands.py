@@ -1,4 +1,4 @@
-"""``gongkai audit verify``: check the audit log's hash chain."""
+"""``gongkai audit verify``: check the audit log's keyed hash chain, against the published head too."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     audit_sub = p.add_subparsers(dest="audit_command", metavar="子命令")
     v = audit_sub.add_parser("verify", help="校验审计日志是否完整（未被改动、删除或调换）")
     v.add_argument("--max", type=int, default=20, help="最多列出的问题条数（默认 20）")
+    v.add_argument("--head", metavar="序号:哈希",
+                   help="此前记下的链头（审计日志页面所示），日志中必须仍有这一条且哈希相同")
+    v.add_argument("--no-head-file", action="store_true",
+                   help="不与链头文件（GONGKAI_AUDIT_HEAD_FILE，默认 var/audit-head.log）核对")
     v.set_defaults(func=_verify)
     p.set_defaults(func=lambda a: (p.print_help(), 2)[1])
 
@@ -23,13 +27,27 @@ def _verify(args: argparse.Namespace) -> int:
 
     from gongkai.agencies import audit
 
+    if args.head:
+        try:
+            audit.parse_head(args.head)
+        except ValueError as exc:
+            raise CommandError(f"--head {args.head!r} 无效：{exc}", 2) from None
     try:
-        problems = audit.verify_chain(limit=args.max)
+        problems = audit.verify_chain(limit=args.max, head=args.head, use_head_file=not args.no_head_file)
         total = audit.count()
     except DatabaseError as exc:
         raise CommandError(f"无法读取审计日志（数据库未建立？请先运行 gongkai migrate）：{str(exc).splitlines()[0]}", 2) from None
+    checked = []
+    if args.head:
+        checked.append(f"已核对指定链头 {args.head}")
+    if not args.no_head_file:
+        last = audit.last_published()
+        checked.append(f"已与链头文件 {audit.head_file()} 核对（公布至第 {last['seq']} 条）" if last
+                       else f"链头文件 {audit.head_file()} 不存在或为空，未核对")
     if not problems:
         print(f"审计日志完整，共 {total} 条")
+        for line in checked:
+            print(line)
         return 0
     print(f"审计日志不完整，共 {total} 条，发现以下问题（最多列出 {args.max} 条）：")
     for line in problems:

@@ -44,6 +44,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "agency.manage_staff": frozenset({R.ADMIN}),
     "agency.manage": frozenset({R.ADMIN}),
     "audit.read": frozenset({R.AUDITOR}),
+    # Entries tied to no agency (failed logins of unknown usernames, site-wide settings): site-wide.
+    "audit.read_platform": frozenset({R.AUDITOR}),
     # Site-wide: the working-day calendar is shared by all agencies.
     "calendar.manage": frozenset({R.ADMIN}),
 }
@@ -54,7 +56,7 @@ SUBTREE_ROLES = frozenset({R.SUPERVISOR})
 READ_ACTIONS = frozenset({"application.view", "appeal.view", "catalog.view", "report.view"})
 
 # Actions not tied to one agency: granted by the matrix role held in a top-level agency, or superuser.
-SITE_ACTIONS = frozenset({"calendar.manage"})
+SITE_ACTIONS = frozenset({"calendar.manage", "audit.read_platform"})
 
 
 def _check_action(action: str) -> None:

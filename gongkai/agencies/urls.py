@@ -1,11 +1,13 @@
 from django.urls import path
 
+from gongkai.ratelimit import ratelimit
+
 from . import views
 
 app_name = "agencies"
 
 urlpatterns = [
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/login/", ratelimit("login")(views.LoginView.as_view()), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("staff/", views.home, name="home"),
     path("staff/audit/", views.audit_log, name="audit_log"),

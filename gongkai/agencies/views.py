@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import audit, services
 from .forms import AgencyContactForm, AuditFilterForm, CreateUserForm, GrantRoleForm, LoginForm
 from .models import Agency, AuditEntry, Staff
 from .permissions import MATRIX, SITE_ACTIONS, agency_required, can, visible_agencies
@@ -75,24 +76,28 @@ def home(request):
     return render(request, "agencies/home.html", {
         "rows": list(rows.values()),
         "supervised": supervised.order_by("name"),
-        "can_audit": visible_agencies(request.user, "audit.read").exists(),
+        "can_audit": visible_agencies(request.user, "audit.read").exists() or can(request.user, "audit.read_platform"),
         "links": staff_links(request.user),
     })
 
 
-def _audit_queryset(agencies):
+def _audit_queryset(agencies, platform: bool):
     qs = AuditEntry.objects.filter(agency__in=agencies)
-    # Entries tied to no agency (logins, site-wide settings) go to auditors of a top-level agency.
-    if agencies.filter(parent__isnull=True).exists():
+    # Entries tied to no agency (site-wide settings, failed logins of unknown usernames) go to platform
+    # superusers and auditors of a top-level agency ("audit.read_platform").
+    if platform:
         qs = AuditEntry.objects.filter(Q(agency__in=agencies) | Q(agency__isnull=True))
     return qs.select_related("agency")
 
 
-@agency_required("audit.read")
+@login_required
 def audit_log(request):
-    agencies = request.agencies.order_by("name")
+    agencies = visible_agencies(request.user, "audit.read").order_by("name")
+    platform = can(request.user, "audit.read_platform")
+    if not platform and not agencies.exists():
+        raise PermissionDenied("您没有此项操作权限。")
     form = AuditFilterForm(request.GET or None, agencies=agencies)
-    qs = _audit_queryset(agencies)
+    qs = _audit_queryset(agencies, platform)
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         if d["agency"]:
@@ -107,13 +112,15 @@ def audit_log(request):
             qs = qs.filter(created_at__lt=datetime.combine(d["date_to"] + timedelta(days=1), time.min, tzinfo=tz))
     elif form.is_bound:
         qs = qs.none()
-    actions = (_audit_queryset(agencies).order_by("action").values_list("action", flat=True)
+    actions = (_audit_queryset(agencies, platform).order_by("action").values_list("action", flat=True)
                .distinct())
     page = Paginator(qs.order_by("-seq"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # The chain head as published in the head file (the database cannot change it): written down or
+    # printed, it is what `gongkai audit verify --head` checks a later chain against.
     return render(request, "agencies/audit_log.html", {"form": form, "page": page, "query": query.urlencode(),
-                                                     "actions": actions})
+                                                     "actions": actions, "published": audit.last_published()})
 
 
 @agency_required("agency.manage_staff")

@@ -1,7 +1,7 @@
-"""年报体检: check uploaded annual reports, one batch per session.
+"""年报体检: check uploaded annual reports, one batch per browser (store.py).
 
 Uploaded files are read in memory and never written to disk by us; what stays is the canonical JSON of
-each report and its findings, in the session (gone when the session ends, see SESSION_COOKIE_AGE).
+each report and its findings, in a bounded store with expiry (``store.py``, 30 minutes).
 Nothing is saved on the server: the JSON download is the user's copy, and uploading it again restores
 the check. Parsing, checking and rendering are ``gongkai.report``; this module only validates uploads,
 pairs two years of one agency (``previous=``) and prepares labels for the page.
@@ -25,8 +25,6 @@ from gongkai.report.model import Report
 from gongkai.report.parsers import parse_bytes
 
 logger = logging.getLogger(__name__)
-
-SESSION_KEY = "annual_check"
 
 # Extension → the kind of content it must have (content sniffing; see ``sniff``).
 EXTENSIONS = {
@@ -192,7 +190,7 @@ def check_uploads(uploads: list[Upload]) -> dict[str, Any]:
             continue
         entry = new_entry(up, i)
         if entry["report"]:
-            # The batch lives in the session: a report with megabytes of prose would bloat every request.
+            # The batch is kept for the downloads (store.py): a report with megabytes of prose is refused.
             size = stored_size(entry["report"])
             if size > budget:
                 entry["report"], entry["error"] = None, (
@@ -204,27 +202,6 @@ def check_uploads(uploads: list[Upload]) -> dict[str, Any]:
         entries.append(entry)
     link_and_check(entries)
     return {"batch": secrets.token_hex(6), "entries": entries}
-
-
-# -- session -------------------------------------------------------------------------------------
-def store(session, batch: dict[str, Any]) -> None:
-    session[SESSION_KEY] = batch
-
-
-def load(session) -> dict[str, Any] | None:
-    batch = session.get(SESSION_KEY)
-    return batch if isinstance(batch, dict) and isinstance(batch.get("entries"), list) else None
-
-
-def clear(session) -> None:
-    session.pop(SESSION_KEY, None)
-
-
-def find_entry(session, batch_id: str, index: int) -> dict[str, Any] | None:
-    batch = load(session)
-    if not batch or batch.get("batch") != batch_id:
-        return None
-    return next((e for e in batch["entries"] if e["index"] == index and e["report"]), None)
 
 
 # -- for the page ----------------------------------------------------------------------------------

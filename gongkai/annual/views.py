@@ -10,12 +10,13 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongkai.redirects import safe_next
+from gongkai.ratelimit import ratelimit
 from gongkai.report.errors import ReportError
 from gongkai.report.model import Report
 from gongkai.report.render import MEDIA_TYPES, TABLE_CSS, render as render_report
 from gongkai.report.render.html import render_tables_html
 
-from . import services
+from . import services, store
 from .forms import UploadForm
 
 DOWNLOADS = (("docx", "Word（DOCX）"), ("pdf", "PDF"), ("xlsx", "Excel（XLSX）"), ("json", "JSON 数据"))
@@ -65,18 +66,20 @@ def _entry_view(entry: dict, batch: dict) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit("annual")
 def index(request):
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             # Read lazily, one file at a time: a file too large or of a wrong type is refused unread.
             uploads = [services.Upload(f.name, f.size, f.read) for f in form.cleaned_data["files"]]
-            services.store(request.session, services.check_uploads(uploads))
-            return HttpResponseRedirect(reverse("annual:index") + "#results", status=303)
+            response = HttpResponseRedirect(reverse("annual:index") + "#results", status=303)
+            store.save(request, response, services.check_uploads(uploads))
+            return response
         status = 400
     else:
         form, status = UploadForm(), 200
-    batch = services.load(request.session)
+    batch = store.load(request)
     entries = [_entry_view(e, batch) for e in batch["entries"]] if batch else []
     context = {
         "form": form,
@@ -91,15 +94,17 @@ def index(request):
 
 @require_POST
 def clear(request):
-    services.clear(request.session)
-    return HttpResponseRedirect(reverse("annual:index"), status=303)
+    response = HttpResponseRedirect(reverse("annual:index"), status=303)
+    store.clear(request, response)
+    return response
 
 
 @require_GET
+@ratelimit("annual_download", methods=("GET",))
 def download(request, batch: str, index: int, fmt: str):
     if fmt not in dict(DOWNLOADS):
         raise Http404("不支持的下载格式")
-    entry = services.find_entry(request.session, batch, index)
+    entry = store.find_entry(request, batch, index)
     if entry is None:
         return render(request, "annual/expired.html", status=404)
     report = Report.from_dict(entry["report"])

@@ -22,6 +22,7 @@ from gongkai.law import fees as law_fees
 from gongkai.law.calendar import format_date
 from gongkai.law.fees import SCHEMES
 from gongkai.law.outcomes import OUTCOMES
+from gongkai.ratelimit import ratelimit
 
 from . import identity, services
 from .forms import ApplicantForm, FeeForm, RegisterForm
@@ -68,6 +69,7 @@ PUBLIC_STATES = {
 
 # -- public ----------------------------------------------------------------------------------------
 
+@ratelimit("apply")
 def apply(request, agency):
     agency = get_object_or_404(Agency, slug=agency, is_active=True)
     form = ApplicantForm(request.POST or None)
@@ -82,6 +84,7 @@ def apply(request, agency):
     return render(request, "applications/public_apply.html", {"form": form, "agency": agency, "error": error})
 
 
+@ratelimit("status", methods=("GET",), when=lambda request: bool(request.GET.get("code")))
 def status(request):
     code = (request.GET.get("code") or "").strip().upper()
     # Anything that cannot be a code (NUL bytes, 5,000 characters) is simply not found, never a query.

@@ -249,7 +249,7 @@ def test_downloads_have_right_types_and_parse_back(client, seed):
     assert back.applications == expected.applications
 
 
-def test_results_live_in_the_session_only(client, seed, settings, tmp_path):
+def test_results_live_in_the_browsers_store_only(client, seed, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     soup = upload(client, ("临淄2024.txt", seed))
     link = download_links(article(soup, 1))["json"]
@@ -326,5 +326,11 @@ def test_a_report_too_large_for_the_session_is_refused_and_the_others_kept(clien
     error = article(soup, 2).select_one(".file-error").get_text()
     assert "识别出的报告内容过大" in error and "分批上传" in error
     assert article(soup, 1).select("table.gk-table") and article(soup, 3).select("table.gk-table")
-    stored = client.session["annual_check"]["entries"]
+    from django.test import RequestFactory
+
+    from gongkai.annual import store
+
+    request = RequestFactory().get("/")
+    request.COOKIES = {k: v.value for k, v in client.cookies.items()}
+    stored = store.load(request)["entries"]
     assert [e["report"] is not None for e in stored] == [True, False, True]
