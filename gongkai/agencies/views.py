@@ -35,20 +35,34 @@ class LogoutView(auth_views.LogoutView):
     next_page = "agencies:login"
 
 
+def _nav_modules():
+    for config in apps.get_app_configs():
+        if not config.name.startswith("gongkai."):
+            continue
+        try:
+            yield importlib.import_module(f"{config.name}.nav")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.nav":
+                raise
+
+
+def staff_summaries(user) -> list[dict]:
+    """Counts first: each ``gongkai.<app>.nav`` may define ``staff_summary(user)`` → a dict with a
+    ``template`` to include (and its context) or None when the user has nothing there."""
+    out = []
+    for module in _nav_modules():
+        fn = getattr(module, "staff_summary", None)
+        if callable(fn) and (summary := fn(user)):
+            out.append(summary)
+    return out
+
+
 def staff_links(user) -> list[dict]:
     """Links contributed by the apps: each ``gongkai.<app>.nav`` may define
     ``STAFF_LINKS = [(label, url_name, action), ...]``; a link shows when the user may do ``action``
     in at least one agency (site-wide actions: anywhere)."""
     links = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("gongkai."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.nav")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.nav":
-                raise
-            continue
+    for module in _nav_modules():
         for label, url_name, action in getattr(module, "STAFF_LINKS", ()):
             if action not in MATRIX:
                 continue
@@ -77,6 +91,7 @@ def home(request):
         "supervised": supervised.order_by("name"),
         "can_audit": visible_agencies(request.user, "audit.read").exists(),
         "links": staff_links(request.user),
+        "summaries": staff_summaries(request.user),
     })
 
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("apply/<slug:agency>/", views.apply, name="apply"),
     # Staff.
     path("staff/applications/", views.dashboard, name="dashboard"),
+    path("staff/applications/list/<slug:box>/", views.case_list, name="list"),
+    path("staff/applications/statistics/", views.statistics, name="statistics"),
     path("staff/applications/new/", views.register, name="register"),
     path("staff/applications/fees/", views.fee_calculator, name="fees"),
     path("staff/applications/templates/", views.templates, name="templates"),

@@ -136,13 +136,15 @@ def test_staff_registration_form(agencies, staff):
 def test_dashboard_boxes(make_case, staff, monkeypatch):
     overdue = make_case(received=date(2024, 9, 25))
     services.transition(overdue, "start", actor=staff["handler"], on=date(2024, 9, 26))
-    r = client_for(staff["handler"]).get("/staff/applications/")
+    c = client_for(staff["handler"])
+    r = c.get("/staff/applications/")
     body = r.content.decode()
     assert r.status_code == 200
-    section = body.split('id="box-overdue"')[1].split("</section>")[0]
-    assert overdue.number in section
-    mine = body.split('id="box-mine"')[1].split("</section>")[0]
-    assert overdue.number in mine
+    assert 'id="count-overdue">1<' in body and 'id="count-mine">1<' in body and 'id="count-to_register">0<' in body
+    assert overdue.number in c.get("/staff/applications/list/overdue/").content.decode()
+    assert overdue.number in c.get("/staff/applications/list/mine/").content.decode()
+    assert overdue.number not in c.get("/staff/applications/list/due_soon/").content.decode()
+    assert c.get("/staff/applications/list/nothing/").status_code == 404
 
 
 def test_fee_calculator(make_case, staff, agencies):
