@@ -3,7 +3,10 @@ from django.contrib import admin
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import include, path, re_path
 
+from gongkai.views import home
+
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("", include("gongkai.agencies.urls")),  # /accounts/login/, /accounts/logout/, /staff/…
     path("", include("gongkai.annual.urls")),

@@ -751,6 +751,39 @@ def dashboard(user, on: date | None = None) -> dict[str, list[Application]]:
     return {k: list(box_cases(user, k, on)[:20]) for k in BOXES}
 
 
+# -- what the applicant is told (receipt, status page) -----------------------------------------------
+
+# What the office is waiting for, by state, in the applicant's words.
+WAITING_FOR = {
+    "submitted": "等待本机关与您确认收到申请：网上提交的申请，以双方确认之日为收到申请之日（第三十一条）。",
+    "registered": "本机关正在办理，暂不需要您做什么。",
+    "in_progress": "本机关正在办理，暂不需要您做什么。",
+    "consulting": "本机关正在征求第三方或其他机关的意见；征求意见的时间不计算在答复期限内（第三十三条第三款）。",
+    "supplement_requested": "等待您补正申请：请按补正告知书的要求在补正期限内补正；答复期限自收到补正之日起重新计算（第三十条）。",
+    "fee_notice": "等待您缴纳信息处理费：请按收费通知书缴纳；逾期未缴纳的视为放弃申请（第四十二条）。",
+    "decided": "答复已拟定，正在由负责人审批。",
+    "approved": "答复已审批，正在出具答复书。",
+}
+
+
+def deadline_rules(channel: str) -> list[str]:
+    """How the answer deadline is counted, for the receipt and the status page (Art. 31, 33)."""
+    from gongkai.law.periods import ANSWER_DAYS
+
+    received = {
+        "online": "网上提交的申请，以双方确认之日为收到申请之日",
+        "in_person": "当面提交的申请，以提交之日为收到申请之日",
+        "post": "邮寄的申请，以本机关签收之日为收到申请之日",
+    }.get(channel, "以本机关收到申请之日为准")
+    return [
+        f"{received}（第三十一条）。",
+        f"本机关自收到申请之日起{ANSWER_DAYS}个工作日内答复；需要延长的，经负责人同意并告知您，"
+        f"延长期限最长不超过{EXTENSION_MAX_DAYS}个工作日（第三十三条第二款）。",
+        "期限按工作日计算，法定节假日和休息日不计算在内；期限从收到申请的次日起算。",
+        "需要您补正的，答复期限自收到补正之日起计算（第三十条）；征求第三方或其他机关意见的时间不计算在期限内（第三十三条第三款）。",
+    ]
+
+
 # -- statistics (charts on the workbench) ------------------------------------------------------------
 
 def months_back(on: date, n: int = 12) -> list[date]:

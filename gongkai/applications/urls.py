@@ -6,6 +6,7 @@ app_name = "applications"
 urlpatterns = [
     # Public (no login): online application and status lookup by tracking code.
     path("apply/status/", views.status, name="status"),
+    path("apply/receipt/", views.receipt, name="receipt"),
     path("apply/<slug:agency>/", views.apply, name="apply"),
     # Staff.
     path("staff/applications/", views.dashboard, name="dashboard"),

@@ -80,18 +80,35 @@ def apply(request, agency):
         except WorkflowError as exc:
             error = exc.message
         else:
-            return render(request, "applications/public_submitted.html", {"app": app, "agency": agency})
+            # Post/redirect/get: the receipt can be printed and reloaded without submitting twice.
+            return redirect(reverse("applications:receipt") + f"?code={app.tracking_code}")
     return render(request, "applications/public_apply.html", {"form": form, "agency": agency, "error": error})
 
 
-def status(request):
+def _by_code(request) -> tuple[str, Application | None]:
     code = (request.GET.get("code") or "").strip().upper()
     # Anything that cannot be a code (NUL bytes, 5,000 characters) is simply not found, never a query.
-    valid = TRACKING_CODE.fullmatch(code)
-    app = Application.objects.select_related("agency").filter(tracking_code=code).first() if valid else None
+    if not TRACKING_CODE.fullmatch(code):
+        return code, None
+    return code, Application.objects.select_related("agency").filter(tracking_code=code).first()
+
+
+def receipt(request):
+    """The printable 回执 of an online application: no name, identity data or request content, like the
+    status page (whoever holds the code sees only what the status page shows)."""
+    code, app = _by_code(request)
+    if app is None:
+        raise Http404("没有找到该查询码对应的申请。")
+    return render(request, "applications/public_submitted.html", {
+        "app": app, "agency": app.agency, "rules": services.deadline_rules(app.channel)})
+
+
+def status(request):
+    code, app = _by_code(request)
     ctx = {"code": code, "app": app, "not_found": bool(code) and app is None}
     if app:
-        ctx.update(public_state=PUBLIC_STATES.get(app.state, "办理中"), replied=app.state in REPLIED_STATES)
+        ctx.update(public_state=PUBLIC_STATES.get(app.state, "办理中"), replied=app.state in REPLIED_STATES,
+                   waiting=services.WAITING_FOR.get(app.state, ""), rules=services.deadline_rules(app.channel))
     return render(request, "applications/public_status.html", ctx)
 
 

@@ -41,15 +41,48 @@ def test_public_form_tracking_code_and_status_without_personal_data(agencies):
     assert r.status_code == 200 and "测试区甲局" in r.content.decode()
     assert c.post("/apply/t-own/", public_form()).status_code == 403  # no CSRF token
     token = r.cookies["csrftoken"].value
-    r = c.post("/apply/t-own/", {**public_form(), "csrfmiddlewaretoken": token})
+    r = c.post("/apply/t-own/", {**public_form(), "csrfmiddlewaretoken": token}, follow=True)
     app = Application.objects.get()
     body = r.content.decode()
-    assert app.tracking_code in body and app.state == "submitted"
+    assert r.redirect_chain[-1][0] == f"/apply/receipt/?code={app.tracking_code}"
+    assert app.tracking_code in body and app.state == "submitted" and "申请回执" in body
+    assert "双方确认之日为收到申请之日（第三十一条）" in body and "20个工作日内答复" in body
     status = Client().get(f"/apply/status/?code={app.tracking_code.lower()}").content.decode()
-    assert "已提交，等待登记" in status
-    for secret in ("李四", RIC, app.id_masked, "13900000000", "规划许可证"):
-        assert secret not in status
+    assert "已提交，等待登记" in status and "等待本机关与您确认收到申请" in status
+    for page in (status, body):
+        for secret in ("李四", RIC, app.id_masked, "13900000000", "规划许可证"):
+            assert secret not in page
+    assert Client().get("/apply/receipt/?code=NOPE").status_code == 404
     assert "没有找到" in Client().get("/apply/status/?code=NOPE").content.decode()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("id_number", "11010520991231001X", "晚于今天"),  # born in 2099
+    ("id_number", "110105189912310016", "早于1900年"),
+    ("phone", "abc", "联系电话格式不正确"),
+    ("address", "abc", "通信地址无法用于邮寄"),
+    ("email", "abc", "电子邮箱格式不正确"),
+])
+def test_public_form_catches_what_a_clerk_would(agencies, field, value, message):
+    from stdnum.cn import ric
+
+    if field == "id_number":  # a correct check digit, so that only the birth date is wrong
+        value = value[:17] + ric.calc_check_digit(value[:17] + "0")
+    data = public_form()
+    if field != "id_number":
+        data["phone"] = ""  # "abc" as the only contact
+    data[field] = value
+    r = Client().post("/apply/t-own/", data)
+    body = r.content.decode()
+    assert r.status_code == 200 and message in body
+    # The message stands on its field.
+    assert f'name="{field}"' in body.split(message)[0].rsplit("<p>", 1)[-1]
+    assert not Application.objects.exists()
+
+
+def test_contact_required_on_the_field(agencies):
+    r = Client().post("/apply/t-own/", public_form(phone="", email="", address=""))
+    assert "请至少填写一种联系方式" in r.content.decode() and not Application.objects.exists()
 
 
 def test_public_form_errors_in_chinese(agencies):
