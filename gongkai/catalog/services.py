@@ -162,6 +162,25 @@ def sanitize_body(html: str) -> str:
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer").strip()
 
 
+def date_problems(date_made: date | None, *, date_changed: date | None = None, validity_date: date | None = None,
+                  issued_on: date | None = None, today: date | None = None) -> dict[str, str]:
+    """Dates a careful clerk would refuse, field → Chinese message. The index number takes the year of
+    成文日期 (Art. 12), so a future one would number the item in a year that has not begun."""
+    today = today or timezone.localdate()
+    out = {}
+    if date_made and date_made > today:
+        out["date_made"] = f"成文日期（{date_made:%Y-%m-%d}）晚于今天：尚未成文的信息不能编入目录。"
+    if date_changed and date_changed > today:
+        out["date_changed"] = "变更日期不能晚于今天。"
+    if issued_on and issued_on > today:
+        out["issued_on"] = "制发日期不能晚于今天。"
+    if date_made and validity_date and validity_date < date_made:
+        out["validity_date"] = "废止或失效日期不能早于成文日期。"
+    if date_made and date_changed and date_changed < date_made:
+        out["date_changed"] = "变更日期不能早于成文日期。"
+    return out
+
+
 def compute_due(item: Item, cal=None) -> None:
     """Art. 26: due 20 working days after the day the information was made or changed."""
     start = item.date_changed or item.date_made
@@ -205,6 +224,10 @@ def save_item(item: Item, user, request=None) -> Item:
         item.validity_date = None
     elif not item.validity_date:
         raise ValidationError("废止或失效的信息请填写废止或失效日期。")
+    problems = date_problems(item.date_made, date_changed=item.date_changed, validity_date=item.validity_date,
+                             issued_on=item.issued_on if item.doc_kind != Item.DocKind.OTHER else None)
+    if problems:
+        raise ValidationError(problems)
     compute_due(item)
     if creating:
         item.created_by = user
