@@ -10,14 +10,17 @@ from .test_browser import login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_clerk_writes_the_body_without_html(live_server, page, agency, people):
+def new_item(page, live_server, agency, title, made):
     services.seed_categories(agency)
-    base = live_server.url
-    login(page, base, "clerk")
-    page.goto(f"{base}/staff/catalog/{agency.slug}/new/")
-    page.fill("#id_title", "关于某项工作的通知")
-    page.get_by_label("成文日期").fill("2024-09-25")
+    login(page, live_server.url, "clerk")
+    page.goto(f"{live_server.url}/staff/catalog/{agency.slug}/new/")
+    page.fill("#id_title", title)
+    page.get_by_label("成文日期").fill(made)
     page.get_by_label("分类").select_option(label="管理和服务公开")
+
+
+def test_clerk_writes_the_body_without_html(live_server, page, agency, people):
+    new_item(page, live_server, agency, "关于某项工作的通知", "2024-09-25")
     assert not page.locator("#id_body").is_visible()  # the editor replaced the HTML field
     editor = page.get_by_role("textbox", name="正文")
     editor.click()
@@ -48,13 +51,7 @@ def test_clerk_writes_the_body_without_html(live_server, page, agency, people):
 
 
 def test_item_form_errors_on_their_fields(live_server, page, agency, people):
-    services.seed_categories(agency)
-    base = live_server.url
-    login(page, base, "clerk")
-    page.goto(f"{base}/staff/catalog/{agency.slug}/new/")
-    page.fill("#id_title", "某文件")
-    page.get_by_label("成文日期").fill("2030-01-05")
-    page.get_by_label("分类").select_option(label="管理和服务公开")
+    new_item(page, live_server, agency, "某文件", "2030-01-05")
     page.get_by_label("有效性").select_option("repealed")
     page.get_by_label("废止或失效日期").fill("2020-01-01")
     page.get_by_role("button", name="保存").click()
