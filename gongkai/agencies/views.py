@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import AgencyContactForm, AuditFilterForm, CreateUserForm, GrantRoleForm, LoginForm
+from .forms import AgencyContactForm, AgencyForm, AuditFilterForm, CreateUserForm, GrantRoleForm, LoginForm
 from .models import Agency, AuditEntry, Staff
 from .permissions import MATRIX, SITE_ACTIONS, agency_required, can, visible_agencies
 
@@ -183,3 +184,35 @@ def revoke(request, agency: Agency, pk: int):
         services.revoke_role(actor=request.user, staff=staff, request=request)
         messages.success(request, "已撤销角色。")
     return redirect("agencies:manage", agency=agency.slug)
+
+
+# -- the agency tree (platform administrators) -------------------------------------------------------
+
+@agency_required("agency.tree")
+def agency_tree(request):
+    return render(request, "agencies/tree.html", {"tree": services.agency_tree()})
+
+
+@agency_required("agency.tree")
+def agency_edit(request, pk: int | None = None):
+    agency = get_object_or_404(Agency, pk=pk) if pk else None
+    form = AgencyForm(request.POST or None, instance=agency)
+    if request.method == "POST" and form.is_valid():
+        saved = services.save_agency(actor=request.user, form=form, request=request)
+        messages.success(request, f"已保存：{saved.name}。")
+        return redirect("agencies:tree")
+    return render(request, "agencies/agency_form.html", {"form": form, "agency": agency})
+
+
+@require_POST
+@agency_required("agency.tree")
+def agency_active(request, pk: int):
+    agency = get_object_or_404(Agency, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.set_agency_active(actor=request.user, agency=agency, active=active, request=request)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"已{'启用' if active else '停用'}：{agency.name}。")
+    return redirect("agencies:tree")
