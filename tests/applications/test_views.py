@@ -280,3 +280,39 @@ def test_dashboard_and_case_page_queries_do_not_grow_with_cases(make_case, staff
         services.transition(other, "start", actor=staff["handler"], on=date(2024, 9, 26))
         services.transition(other, "consult_agency", actor=staff["handler"], on=date(2024, 9, 27), party=f"乙局{i}")
     assert (count("/staff/applications/"), count(f"/staff/applications/{first.pk}/")) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_buttons_only_for_actions_the_role_may_take(make_case, staff, agencies, role):
+    """The permission matrix decides which buttons a page shows: none is shown and then refused."""
+    from bs4 import BeautifulSoup
+
+    from gongkai.agencies.permissions import can
+    from gongkai.applications.workflow import available
+
+    user = staff[role]
+    registered = make_case()
+    decided = make_case(received=date(2024, 9, 26))
+    services.transition(decided, "decide", actor=staff["handler"], on=date(2024, 9, 27), outcome="granted")
+    c = client_for(user)
+    for app in (registered, decided):
+        app.refresh_from_db()
+        r = c.get(f"/staff/applications/{app.pk}/")
+        if not can(user, "application.view", app.agency):
+            assert r.status_code in (403, 404)
+            continue
+        soup = BeautifulSoup(r.content.decode(), "html.parser")
+        shown = {f["id"].removeprefix("do-") for f in soup.select("form[id^=do-]")}
+        allowed = {t.name for t in available(app.state) if can(user, t.action, app.agency)}
+        assert shown == allowed, (role, app.state)
+        assert bool(soup.find("button", string="查看完整号码（将记入审计日志）")) == can(
+            user, "application.view_identity", app.agency)
+        # Every button shown works for this user: taking the first one is not refused for permission.
+        for name in sorted(shown)[:1]:
+            r = c.post(f"/staff/applications/{app.pk}/do/{name}/", {"on": "2024-09-30", "note": "理由", "outcome": "granted"},
+                       follow=True)
+            assert "的权限" not in r.content.decode()
+    if can(user, "application.view", agencies["own"]):
+        dash = c.get("/staff/applications/").content.decode()
+        assert ("登记申请" in dash) == can(user, "application.register", agencies["own"])
+    assert ("依申请公开" in c.get("/staff/").content.decode()) == can(user, "application.view", agencies["own"])
