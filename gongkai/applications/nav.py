@@ -2,6 +2,7 @@
 STAFF_LINKS = [
     ("依申请公开", "applications:dashboard", "application.view"),
     ("登记申请", "applications:register", "application.register"),
+    ("依申请公开统计图表", "applications:statistics", "application.view"),
     ("信息处理费计算", "applications:fees", "application.view"),
     ("文书模板", "applications:templates", "application.approve"),
 ]

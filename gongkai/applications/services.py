@@ -786,24 +786,16 @@ def deadline_rules(channel: str) -> list[str]:
 
 # -- statistics (charts on the workbench) ------------------------------------------------------------
 
-def months_back(on: date, n: int = 12) -> list[date]:
-    """The first days of the ``n`` calendar months ending with ``on``'s month, oldest first."""
-    y, m = on.year, on.month
-    out = []
-    for _ in range(n):
-        out.append(date(y, m, 1))
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    return out[::-1]
-
-
 def statistics(agencies, on: date | None = None, months: int = 12) -> dict:
     """Numbers for the workbench charts, over ``agencies`` (a queryset), the last ``months`` months:
     applications received per month, replies per outcome, replies in time (Art. 33) per month, and,
     when there are several agencies, received and overdue per agency. Fixed number of queries."""
     from django.db.models.functions import TruncMonth
 
+    from gongkai.charts import last_months, month_start  # matplotlib loads only when charts are drawn
+
     on = on or today()
-    firsts = months_back(on, months)
+    firsts = last_months(on, months)
     since = firsts[0]
     base = Application.objects.filter(agency__in=agencies)
     received = dict(base.filter(received_on__gte=since).annotate(m=TruncMonth("received_on"))
@@ -815,11 +807,8 @@ def statistics(agencies, on: date | None = None, months: int = 12) -> dict:
     by_outcome = dict(replied.exclude(outcome="").values_list("outcome").annotate(n=Count("pk"))
                       .values_list("outcome", "n"))
 
-    def month_key(d):  # TruncMonth gives a date on SQLite and PostgreSQL alike for a DateField
-        return d if isinstance(d, date) else d.date()
-
-    received = {month_key(k): v for k, v in received.items()}
-    in_time = {month_key(k): v for k, v in in_time.items()}
+    received = {month_start(k): v for k, v in received.items()}
+    in_time = {month_start(k): v for k, v in in_time.items()}
     out = {
         "months": [f"{d.year}-{d.month:02d}" for d in firsts],
         "received": [received.get(d, 0) for d in firsts],

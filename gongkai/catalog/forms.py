@@ -150,3 +150,11 @@ class CategoryForm(forms.ModelForm):
         if v is not None and not 1 <= v <= 15:
             raise forms.ValidationError("应为 1 到 15。")
         return v
+
+
+class StatsForm(forms.Form):
+    agency = forms.ModelChoiceField(label="机关", queryset=None, required=False, empty_label="全部（可见的机关）")
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies

@@ -681,3 +681,30 @@ def recompute_due() -> int:
             changed.append(item)
     Item.objects.bulk_update(changed, ["due_on", "due_provisional"], batch_size=1000)
     return len(changed)
+
+
+def statistics(agencies, on: date | None = None, months: int = 12) -> dict:
+    """Numbers for the workbench charts over ``agencies`` (a queryset): items published per month (last
+    ``months`` months), per root category this year (one agency), and per agency when there are several.
+    A fixed number of queries whatever the number of items."""
+    from django.db.models.functions import TruncMonth
+
+    from gongkai.charts import last_months, month_start  # matplotlib loads only when charts are drawn
+
+    on = on or timezone.localdate()
+    firsts = last_months(on, months)
+    published = Item.objects.published().filter(agency__in=agencies)
+    per_month = {month_start(m): n for m, n in
+                 published.filter(date_published__gte=firsts[0]).annotate(m=TruncMonth("date_published"))
+                 .values_list("m").annotate(n=Count("id")).values_list("m", "n")}
+    out = {"months": [f"{d.year}-{d.month:02d}" for d in firsts], "published": [per_month.get(d, 0) for d in firsts],
+           "categories": [], "per_agency": []}
+    ids = list(agencies.values_list("pk", flat=True)[:2])
+    if len(ids) == 1:
+        out["categories"] = category_counts(agencies.get(), on.year)
+    else:
+        rows = (Item.objects.filter(agency__in=agencies).values("agency__name").order_by("agency__name")
+                .annotate(published=Count("id", filter=Q(state=S.PUBLISHED, date_published__year=on.year)),
+                          overdue=Count("id", filter=~Q(state__in=(S.PUBLISHED, S.WITHDRAWN)) & Q(due_on__lt=on))))
+        out["per_agency"] = [(r["agency__name"], r["published"], r["overdue"]) for r in rows]
+    return out
