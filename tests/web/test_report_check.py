@@ -176,7 +176,7 @@ def test_bad_files_get_chinese_errors_and_do_not_stop_the_others(client, seed):
     errors = {i: article(soup, i).select_one(".file-error").get_text() for i in range(1, 6)}
     assert "不支持的文件类型 .exe" in errors[1]
     assert "不是“PDF 文件”" in errors[2]
-    assert "无法识别为政府信息公开工作年度报告" in errors[3]
+    assert "无法识别为政府信息公开工作年度报告" in errors[3] and errors[3].count("年度报告") == 1  # the reason said once
     assert "不是“文本文件”" in errors[4]
     assert "文件为空" in errors[5]
     for message in errors.values():
