@@ -695,13 +695,22 @@ BOXES: dict[str, str] = {
     "mine": "我承办的申请",
     "open": "全部办理中的申请",
 }
+LIST_COLUMNS = ("number", "tracking_code", "agency__name", "agency__short_name", "applicant_name", "id_masked",
+                "title", "state", "received_on", "due_on", "due_provisional")
 # What a list may be sorted by (the query parameter → the ORM ordering); a leading "-" reverses.
 SORTS = {"due_on": ("due_on", "pk"), "received_on": ("received_on", "pk"), "number": ("number", "pk"),
          "state": ("state", "due_on", "pk")}
 
 
-def visible_cases(user):
-    return Application.objects.filter(agency__in=visible_agencies(user, "application.view"))
+def visible_agency_ids(user) -> list[int]:
+    return list(visible_agencies(user, "application.view").values_list("pk", flat=True))
+
+
+def visible_cases(user, agency_ids: list[int] | None = None):
+    """Cases of the agencies ``user`` may see (``agency_ids``: those agencies, when the caller has them).
+    A literal IN list lets the database use its indexes, where a sub-select made SQLite scan (3× slower
+    with 20,000 open cases)."""
+    return Application.objects.filter(agency_id__in=visible_agency_ids(user) if agency_ids is None else agency_ids)
 
 
 def box_filter(key: str, user, on: date, cal: WorkCalendar | None = None) -> Q:
@@ -720,19 +729,21 @@ def box_filter(key: str, user, on: date, cal: WorkCalendar | None = None) -> Q:
     }[key]
 
 
-def dashboard_counts(user, on: date | None = None) -> dict[str, int]:
+def dashboard_counts(user, on: date | None = None, agency_ids: list[int] | None = None) -> dict[str, int]:
     """Every box's count in one aggregate query (plus the permission look-ups), whatever the case count."""
     on = on or today()
     cal = calendar()
-    agg = visible_cases(user).aggregate(**{k: Count("pk", filter=box_filter(k, user, on, cal)) for k in BOXES})
+    agg = visible_cases(user, agency_ids).aggregate(**{k: Count("pk", filter=box_filter(k, user, on, cal)) for k in BOXES})
     return {k: agg[k] for k in BOXES}
 
 
 def box_cases(user, key: str, on: date | None = None, *, sort: str = "due_on", agency_id: int | None = None,
-              state: str = "", q: str = ""):
-    """The cases of box ``key`` as a lazy queryset (the view paginates it): filtered, sorted."""
+              state: str = "", q: str = "", agency_ids: list[int] | None = None):
+    """The cases of box ``key`` as a lazy queryset (the view paginates it): filtered, sorted, only the
+    columns a list shows."""
     on = on or today()
-    qs = visible_cases(user).filter(box_filter(key, user, on)).select_related("agency")
+    qs = (visible_cases(user, agency_ids).filter(box_filter(key, user, on)).select_related("agency")
+          .only(*LIST_COLUMNS))
     if agency_id:
         qs = qs.filter(agency_id=agency_id)
     if state:

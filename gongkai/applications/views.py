@@ -121,8 +121,9 @@ URGENT_ROWS = 10
 @agency_required("application.view")
 def dashboard(request):
     """Counts first (one aggregate query), then the ten most urgent cases: a fixed page size."""
-    counts = services.dashboard_counts(request.user)
-    urgent = services.box_cases(request.user, "open").filter(due_on__isnull=False)[:URGENT_ROWS]
+    ids = list(request.agencies.values_list("pk", flat=True))
+    counts = services.dashboard_counts(request.user, agency_ids=ids)
+    urgent = services.box_cases(request.user, "open", agency_ids=ids).filter(due_on__isnull=False)[:URGENT_ROWS]
     return render(request, "applications/dashboard.html", {
         "boxes": [(k, label, counts[k]) for k, label in services.BOXES.items()],
         "cases": urgent,
@@ -139,7 +140,8 @@ def case_list(request, box):
     d = form.cleaned_data if form.is_bound and form.is_valid() else {}
     sort = d.get("sort") or "due_on"
     qs = services.box_cases(request.user, box, sort=sort, agency_id=d["agency"].pk if d.get("agency") else None,
-                            state=d.get("state") or "", q=d.get("q") or "")
+                            state=d.get("state") or "", q=d.get("q") or "",
+                            agency_ids=list(request.agencies.values_list("pk", flat=True)))
     page = Paginator(qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
