@@ -63,12 +63,14 @@ def staff_links(user) -> list[dict]:
     ``STAFF_LINKS = [(label, url_name, action), ...]``; a link shows when the user may do ``action``
     in at least one agency (site-wide actions: anywhere)."""
     links = []
+    allowed: dict[str, bool] = {}
     for module in _nav_modules():
         for label, url_name, action in getattr(module, "STAFF_LINKS", ()):
             if action not in MATRIX:
                 continue
-            allowed = can(user, action) if action in SITE_ACTIONS else visible_agencies(user, action).exists()
-            if allowed:
+            if action not in allowed:  # several links share an action: ask once
+                allowed[action] = can(user, action) if action in SITE_ACTIONS else visible_agencies(user, action).exists()
+            if allowed[action]:
                 try:
                     links.append({"label": label, "url": reverse(url_name)})
                 except NoReverseMatch:
