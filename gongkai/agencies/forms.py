@@ -138,7 +138,8 @@ class AgencyForm(forms.ModelForm):
         for a, depth in agency_tree():
             if self.instance.pk and a.pk == self.instance.pk:
                 continue
-            choices.append((a.pk, "\u3000" * depth + ("└ " if depth else "") + a.name + ("" if a.is_active else "（已停用）")))
+            label = "\u3000" * depth + ("└ " if depth else "") + a.name
+            choices.append((a.pk, label if a.is_active else f"{label}（已停用）"))
         self.fields["parent"].choices = choices
         self.fields["parent"].empty_label = None
         if self.instance.pk:
