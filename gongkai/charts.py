@@ -11,6 +11,7 @@ import io
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 
 import matplotlib
 
@@ -30,6 +31,21 @@ _RC = {
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 _LOCK = threading.Lock()  # matplotlib's rcParams are process-global
 _MAX_POINTS = 400  # a chart of more bars than this is unreadable; callers aggregate first
+
+
+def last_months(on: date, n: int = 12) -> list[date]:
+    """The first days of the ``n`` calendar months ending with ``on``'s month, oldest first (chart axes)."""
+    y, m = on.year, on.month
+    out = []
+    for _ in range(n):
+        out.append(date(y, m, 1))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return out[::-1]
+
+
+def month_start(value) -> date:
+    """A database month truncation (a date, or a datetime on some backends) as the month's first day."""
+    return date(value.year, value.month, 1)
 
 
 @dataclass(frozen=True)

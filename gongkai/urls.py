@@ -7,8 +7,10 @@ from django.urls import include, path, re_path
 
 from gongkai import logs
 from gongkai.ratelimit import ratelimit
+from gongkai.views import home
 
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/login/", ratelimit("login")(admin.site.login)),  # the same limits as our own login form
     path("admin/", admin.site.urls),
     path("", include("gongkai.agencies.urls")),  # /accounts/login/, /accounts/logout/, /staff/…
@@ -16,6 +18,7 @@ urlpatterns = [
     path("", include("gongkai.catalog.urls")),  # /staff/catalog/…
     path("", include("gongkai.applications.urls")),  # /apply/…, /staff/applications/…
     path("", include("gongkai.appeals.urls")),  # /staff/appeals/…
+    path("", include("gongkai.workdays.urls")),  # /staff/platform/calendar/…
     path("gk/", include("gongkai.portal.urls")),  # public 政府信息公开 column, feed, JSON API
 ]
 

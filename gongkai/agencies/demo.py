@@ -6,6 +6,8 @@ The credit codes below are FICTITIOUS: made-up organisation codes under the Linz
 """
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
@@ -41,6 +43,9 @@ USERS = [
     ("siteadmin", "演示系统管理员", Staff.Role.ADMIN, "linzi"),
     ("zrzy-handler", "演示承办人（自然资源局）", Staff.Role.HANDLER, "linzi-zrzy"),
 ]
+# Django's own /admin/ (all tables, outside the role matrix): a superuser with a password made here,
+# printed once when the account is created.
+SUPERUSER = "superadmin"
 
 
 @transaction.atomic
@@ -71,9 +76,25 @@ def load() -> list[str]:
             created.append(username)
         services.grant_role(actor=None, user=user, agency=by_slug[slug], role=role)  # audited when new
 
-    lines = [f"机关：{'、'.join(a.name for a in by_slug.values())}"]
-    names = "、".join(u for u, *_ in USERS)
-    lines.append(f"演示账号：{names}；密码均为 {DEMO_PASSWORD}（仅新建的账号使用此密码，请勿用于正式环境）")
+    lines = [f"机关：{'、'.join(a.name for a in by_slug.values())}",
+             f"演示账号（工作台 /staff/），密码均为 {DEMO_PASSWORD}（仅新建的账号使用此密码，请勿用于正式环境）："]
+    labels = dict(Staff.Role.choices)
+    width = max(len(u) for u, *_ in USERS)
+    for username, full_name, role, slug in USERS:
+        lines.append(f"  {username.ljust(width)}  {labels[role]}  {by_slug[slug].name}")
     if created:
         lines.append(f"本次新建账号：{'、'.join(created)}")
+    lines.append(_superuser())
     return lines
+
+
+def _superuser() -> str:
+    User = get_user_model()
+    if User.objects.filter(username=SUPERUSER).exists():
+        return (f"平台超级用户（Django 管理后台 /admin/）：{SUPERUSER}，已存在，密码见首次载入时的输出；"
+                f"可用 gongkai manage changepassword {SUPERUSER} 重设")
+    password = secrets.token_urlsafe(12)
+    user = User.objects.create_superuser(SUPERUSER, email="", password=password, first_name="平台超级用户")
+    audit.record(actor=None, action="user.create", target=user, summary=f"载入演示数据：新建平台超级用户 {SUPERUSER}",
+                 data={"user": SUPERUSER, "superuser": True})
+    return f"平台超级用户（Django 管理后台 /admin/）：{SUPERUSER}，密码 {password}（仅显示这一次，请妥善保存）"

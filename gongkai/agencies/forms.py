@@ -120,3 +120,28 @@ class AuditFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError("起始日期不能晚于截止日期。")
         return data
+
+
+class AgencyForm(forms.ModelForm):
+    """Add an agency or move it in the tree (platform administrators). A parent among the agency's own
+    subordinates is refused by Agency.clean (no cycles)."""
+
+    class Meta:
+        model = Agency
+        fields = ["name", "short_name", "credit_code", "level", "parent", "slug"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .services import agency_tree
+
+        choices = [("", "（无上级：顶级机关）")]
+        for a, depth in agency_tree():
+            if self.instance.pk and a.pk == self.instance.pk:
+                continue
+            label = "\u3000" * depth + ("└ " if depth else "") + a.name
+            choices.append((a.pk, label if a.is_active else f"{label}（已停用）"))
+        self.fields["parent"].choices = choices
+        self.fields["parent"].empty_label = None
+        if self.instance.pk:
+            self.fields["slug"].disabled = True  # public URLs and links keep working
+            self.fields["slug"].help_text = "网址标识创建后不能修改。"

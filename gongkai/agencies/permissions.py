@@ -48,6 +48,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "audit.read_platform": frozenset({R.AUDITOR}),
     # Site-wide: the working-day calendar is shared by all agencies.
     "calendar.manage": frozenset({R.ADMIN}),
+    # Site-wide: the agency tree itself (add, move, deactivate), above any one agency's admin.
+    "agency.tree": frozenset({R.ADMIN}),
 }
 ACTIONS = tuple(MATRIX)
 
@@ -56,7 +58,7 @@ SUBTREE_ROLES = frozenset({R.SUPERVISOR})
 READ_ACTIONS = frozenset({"application.view", "appeal.view", "catalog.view", "report.view"})
 
 # Actions not tied to one agency: granted by the matrix role held in a top-level agency, or superuser.
-SITE_ACTIONS = frozenset({"calendar.manage", "audit.read_platform"})
+SITE_ACTIONS = frozenset({"calendar.manage", "audit.read_platform", "agency.tree"})
 
 
 def _check_action(action: str) -> None:

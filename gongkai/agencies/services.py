@@ -119,3 +119,68 @@ def update_contacts(*, actor, form, request=None) -> Agency:
         audit.record(actor=actor, action="agency.update", agency=agency, target=agency, request=request,
                      summary=f"修改{agency.name}的政府信息公开工作机构信息", data=changed)
     return agency
+
+
+# -- the agency tree (platform administrators; permissions "agency.tree") ---------------------------
+
+def agency_tree() -> list[tuple[Agency, int]]:
+    """(agency, depth) in display order: pre-order over the tree, siblings by name; one query."""
+    rows = list(Agency.objects.select_related("parent").order_by("name"))
+    children: dict[int | None, list[Agency]] = {}
+    for a in rows:
+        children.setdefault(a.parent_id, []).append(a)
+    out: list[tuple[Agency, int]] = []
+    seen: set[int] = set()
+
+    def walk(parent_id, depth):
+        for a in children.get(parent_id, ()):
+            if a.pk not in seen:
+                seen.add(a.pk)
+                out.append((a, depth))
+                walk(a.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _require_tree(actor) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from .permissions import can
+
+    if not can(actor, "agency.tree"):
+        raise PermissionDenied("只有平台管理员可以调整机关。")
+
+
+def save_agency(*, actor, form, request=None) -> Agency:
+    """Add an agency or change its name, level or place in the tree (no cycle: Agency.clean, run by the
+    form). Audited under the agency itself, so its auditors see it."""
+    _require_tree(actor)
+    creating = form.instance.pk is None
+    before = None if creating else Agency.objects.filter(pk=form.instance.pk).values_list("parent__name", flat=True).first()
+    with transaction.atomic():
+        agency = form.save()
+        after = agency.parent.name if agency.parent else None
+        if creating:
+            summary = f"新增机关：{agency.name}（上级：{after or '无'}）"
+        elif before != after:
+            summary = f"调整机关隶属：{agency.name}，上级由“{before or '无'}”改为“{after or '无'}”"
+        else:
+            summary = f"修改机关信息：{agency.name}"
+        audit.record(actor=actor, action="agency.create" if creating else "agency.edit", agency=agency, target=agency,
+                     summary=summary, data={"fields": sorted(form.changed_data)}, request=request)
+    return agency
+
+
+def set_agency_active(*, actor, agency: Agency, active: bool, request=None) -> None:
+    """Deactivate (or reactivate) an agency: its public pages and online form close; records stay."""
+    _require_tree(actor)
+    if agency.is_active == active:
+        return
+    if not active and agency.children.filter(is_active=True).exists():
+        raise ValidationError("该机关还有启用中的下级机关，请先停用或调整下级机关。")
+    with transaction.atomic():
+        Agency.objects.filter(pk=agency.pk).update(is_active=active)
+        agency.is_active = active
+        audit.record(actor=actor, action="agency.activate" if active else "agency.deactivate", agency=agency,
+                     target=agency, summary=f"{'启用' if active else '停用'}机关：{agency.name}", request=request)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import audit, services
-from .forms import AgencyContactForm, AuditFilterForm, CreateUserForm, GrantRoleForm, LoginForm
+from .forms import AgencyContactForm, AgencyForm, AuditFilterForm, CreateUserForm, GrantRoleForm, LoginForm
 from .models import Agency, AuditEntry, Staff
 from .permissions import MATRIX, SITE_ACTIONS, agency_required, can, visible_agencies
 
@@ -36,25 +36,41 @@ class LogoutView(auth_views.LogoutView):
     next_page = "agencies:login"
 
 
+def _nav_modules():
+    for config in apps.get_app_configs():
+        if not config.name.startswith("gongkai."):
+            continue
+        try:
+            yield importlib.import_module(f"{config.name}.nav")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.nav":
+                raise
+
+
+def staff_summaries(user) -> list[dict]:
+    """Counts first: each ``gongkai.<app>.nav`` may define ``staff_summary(user)`` → a dict with a
+    ``template`` to include (and its context) or None when the user has nothing there."""
+    out = []
+    for module in _nav_modules():
+        fn = getattr(module, "staff_summary", None)
+        if callable(fn) and (summary := fn(user)):
+            out.append(summary)
+    return out
+
+
 def staff_links(user) -> list[dict]:
     """Links contributed by the apps: each ``gongkai.<app>.nav`` may define
     ``STAFF_LINKS = [(label, url_name, action), ...]``; a link shows when the user may do ``action``
     in at least one agency (site-wide actions: anywhere)."""
     links = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("gongkai."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.nav")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.nav":
-                raise
-            continue
+    allowed: dict[str, bool] = {}
+    for module in _nav_modules():
         for label, url_name, action in getattr(module, "STAFF_LINKS", ()):
             if action not in MATRIX:
                 continue
-            allowed = can(user, action) if action in SITE_ACTIONS else visible_agencies(user, action).exists()
-            if allowed:
+            if action not in allowed:  # several links share an action: ask once
+                allowed[action] = can(user, action) if action in SITE_ACTIONS else visible_agencies(user, action).exists()
+            if allowed[action]:
                 try:
                     links.append({"label": label, "url": reverse(url_name)})
                 except NoReverseMatch:
@@ -78,6 +94,7 @@ def home(request):
         "supervised": supervised.order_by("name"),
         "can_audit": visible_agencies(request.user, "audit.read").exists() or can(request.user, "audit.read_platform"),
         "links": staff_links(request.user),
+        "summaries": staff_summaries(request.user),
     })
 
 
@@ -175,3 +192,35 @@ def revoke(request, agency: Agency, pk: int):
         services.revoke_role(actor=request.user, staff=staff, request=request)
         messages.success(request, "已撤销角色。")
     return redirect("agencies:manage", agency=agency.slug)
+
+
+# -- the agency tree (platform administrators) -------------------------------------------------------
+
+@agency_required("agency.tree")
+def agency_tree(request):
+    return render(request, "agencies/tree.html", {"tree": services.agency_tree()})
+
+
+@agency_required("agency.tree")
+def agency_edit(request, pk: int | None = None):
+    agency = get_object_or_404(Agency, pk=pk) if pk else None
+    form = AgencyForm(request.POST or None, instance=agency)
+    if request.method == "POST" and form.is_valid():
+        saved = services.save_agency(actor=request.user, form=form, request=request)
+        messages.success(request, f"已保存：{saved.name}。")
+        return redirect("agencies:tree")
+    return render(request, "agencies/agency_form.html", {"form": form, "agency": agency})
+
+
+@require_POST
+@agency_required("agency.tree")
+def agency_active(request, pk: int):
+    agency = get_object_or_404(Agency, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.set_agency_active(actor=request.user, agency=agency, active=active, request=request)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"已{'启用' if active else '停用'}：{agency.name}。")
+    return redirect("agencies:tree")

@@ -126,6 +126,9 @@ class Upload:
     read: Callable[[], bytes]
 
 
+NOT_A_REPORT = "不是政府信息公开工作年度报告"
+
+
 def new_entry(upload: Upload, index: int) -> dict[str, Any]:
     """Validate and parse one file. Never raises for bad input: the error goes into the entry."""
     entry: dict[str, Any] = {"index": index, "filename": upload.filename, "size": upload.size,
@@ -141,7 +144,9 @@ def new_entry(upload: Upload, index: int) -> dict[str, Any]:
         try:
             entry["report"] = parse_bytes(data, upload.filename).to_dict()
         except ReportError as exc:
-            error = f"无法识别为政府信息公开工作年度报告：{exc.message}"
+            # Say the reason once: the parser's own "不是…年度报告：" would repeat the heading.
+            reason = exc.message.removeprefix(f"{NOT_A_REPORT}：")
+            error = f"无法识别为政府信息公开工作年度报告：{reason}"
         except Exception:  # a parser bug must not stop the other files nor show a traceback
             logger.exception("parsing %r failed", upload.filename)
             error = "读取该文件时发生内部错误，未能识别；请换用其他格式（如 DOCX 或 TXT）再试"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from datetime import date
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -31,9 +32,11 @@ def normalize(id_type: str, number: str) -> str:
         raise ValidationError("请填写证件号码。")
     if id_type == "ric":
         try:
-            return ric.validate(value)
+            value = ric.validate(value)
         except StdnumError:
             raise ValidationError("居民身份证号码不正确（应为 18 位，含出生日期和校验位），请核对。") from None
+        check_birth_date(ric.get_birth_date(value))
+        return value
     if id_type == "uscc":
         try:
             return uscc.validate(value)
@@ -45,6 +48,20 @@ def normalize(id_type: str, number: str) -> str:
             raise ValidationError("证件号码长度应为 4 至 40 个字符。")
         return compact
     raise ValidationError("请选择证件类型。")
+
+
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def check_birth_date(born: date, today: date | None = None) -> None:
+    """The birth date inside a resident identity number (GB 11643) must be a date a living applicant has."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    if born > today:
+        raise ValidationError(f"居民身份证号码中的出生日期（{born:%Y年%m月%d日}）晚于今天，请核对。")
+    if born < EARLIEST_BIRTH:
+        raise ValidationError(f"居民身份证号码中的出生日期（{born:%Y年%m月%d日}）早于1900年，请核对。")
 
 
 def encrypt(number: str) -> str:

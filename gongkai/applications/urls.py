@@ -7,9 +7,12 @@ app_name = "applications"
 urlpatterns = [
     # Public (no login): online application and status lookup by tracking code.
     path("apply/status/", views.status, name="status"),
+    path("apply/receipt/", views.receipt, name="receipt"),
     path("apply/<slug:agency>/", views.apply, name="apply"),
     # Staff.
     path("staff/applications/", views.dashboard, name="dashboard"),
+    path("staff/applications/list/<slug:box>/", views.case_list, name="list"),
+    path("staff/applications/statistics/", views.statistics, name="statistics"),
     path("staff/applications/new/", views.register, name="register"),
     path("staff/applications/fees/", views.fee_calculator, name="fees"),
     path("staff/applications/templates/", letter_views.templates, name="templates"),

@@ -10,11 +10,13 @@ import re
 from datetime import date
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from gongkai import charts as charts_mod
 from gongkai.agencies import audit
 from gongkai.agencies.models import Agency
 from gongkai.agencies.permissions import agency_required, can, get_agency_object_or_404, visible_agencies
@@ -25,7 +27,7 @@ from gongkai.law.outcomes import OUTCOMES
 from gongkai.ratelimit import ratelimit
 
 from . import identity, services
-from .forms import ApplicantForm, FeeForm, RegisterForm
+from .forms import ApplicantForm, CaseFilterForm, FeeForm, RegisterForm, StatsForm
 from .models import DELIVERY_METHODS, LETTER_KINDS, OUTCOME_CHOICES, Application, IssuedLetter
 from .services import NOTICE_READY, WorkflowError
 from .workflow import REPLIED_STATES, TRANSITIONS, available, state_label
@@ -80,37 +82,124 @@ def apply(request, agency):
         except WorkflowError as exc:
             error = exc.message
         else:
-            return render(request, "applications/public_submitted.html", {"app": app, "agency": agency})
+            # Post/redirect/get: the receipt can be printed and reloaded without submitting twice.
+            return redirect(reverse("applications:receipt") + f"?code={app.tracking_code}")
     return render(request, "applications/public_apply.html", {"form": form, "agency": agency, "error": error})
 
 
-@ratelimit("status", methods=("GET",), when=lambda request: bool(request.GET.get("code")))
-def status(request):
+def _by_code(request) -> tuple[str, Application | None]:
     code = (request.GET.get("code") or "").strip().upper()
     # Anything that cannot be a code (NUL bytes, 5,000 characters) is simply not found, never a query.
-    valid = TRACKING_CODE.fullmatch(code)
-    app = Application.objects.select_related("agency").filter(tracking_code=code).first() if valid else None
+    if not TRACKING_CODE.fullmatch(code):
+        return code, None
+    return code, Application.objects.select_related("agency").filter(tracking_code=code).first()
+
+
+_code_limited = ratelimit("status", methods=("GET",), when=lambda request: bool(request.GET.get("code")))
+
+
+@_code_limited
+def receipt(request):
+    """The printable 回执 of an online application: no name, identity data or request content, like the
+    status page (whoever holds the code sees only what the status page shows)."""
+    code, app = _by_code(request)
+    if app is None:
+        raise Http404("没有找到该查询码对应的申请。")
+    return render(request, "applications/public_submitted.html", {
+        "app": app, "agency": app.agency, "rules": services.deadline_rules(app.channel)})
+
+
+@_code_limited
+def status(request):
+    code, app = _by_code(request)
     ctx = {"code": code, "app": app, "not_found": bool(code) and app is None}
     if app:
-        ctx.update(public_state=PUBLIC_STATES.get(app.state, "办理中"), replied=app.state in REPLIED_STATES)
+        ctx.update(public_state=PUBLIC_STATES.get(app.state, "办理中"), replied=app.state in REPLIED_STATES,
+                   waiting=services.WAITING_FOR.get(app.state, ""), rules=services.deadline_rules(app.channel))
     return render(request, "applications/public_status.html", ctx)
 
 
 # -- staff -----------------------------------------------------------------------------------------
 
+LIST_PAGE_SIZE = 50
+URGENT_ROWS = 10
+
+
 @agency_required("application.view")
 def dashboard(request):
-    boxes = services.dashboard(request.user)
-    sections = [
-        ("overdue", "已超过答复期限"), ("due_soon", "3个工作日内到期"), ("mine", "我承办的申请"),
-        ("waiting_applicant", "等待申请人（补正、缴费）"), ("waiting_third_party", "等待第三方或其他机关意见"),
-        ("to_register", "网上提交待登记"),
-    ]
+    """Counts first (one aggregate query), then the ten most urgent cases: a fixed page size."""
+    ids = list(request.agencies.values_list("pk", flat=True))
+    counts = services.dashboard_counts(request.user, agency_ids=ids)
+    urgent = services.box_cases(request.user, "open", agency_ids=ids).filter(due_on__isnull=False)[:URGENT_ROWS]
     return render(request, "applications/dashboard.html", {
-        "sections": [(key, label, boxes[key]) for key, label in sections],
+        "boxes": [(k, label, counts[k]) for k, label in services.BOXES.items()],
+        "cases": urgent,
         "can_register": visible_agencies(request.user, "application.register").exists(),
         "today": services.today(),
     })
+
+
+@agency_required("application.view")
+def case_list(request, box):
+    if box not in services.BOXES:
+        raise Http404("没有这个列表。")
+    form = CaseFilterForm(request.GET or None, agencies=request.agencies.order_by("name"))
+    d = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    sort = d.get("sort") or "due_on"
+    qs = services.box_cases(request.user, box, sort=sort, agency_id=d["agency"].pk if d.get("agency") else None,
+                            state=d.get("state") or "", q=d.get("q") or "",
+                            agency_ids=list(request.agencies.values_list("pk", flat=True)))
+    page = Paginator(qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = request.GET.copy()
+    for k in ("page", "sort"):
+        sort_query.pop(k, None)
+    labels = dict(CaseFilterForm.SORT_LABELS)
+    columns = []  # (heading, link to sort by it or None, aria-sort value or "")
+    for key, heading in (("number", "登记号"), ("", "机关"), ("", "申请人"), ("", "所需信息"), ("state", "状态"),
+                         ("received_on", labels["received_on"]), ("due_on", labels["due_on"])):
+        if not key:
+            columns.append((heading, None, ""))
+            continue
+        active = sort.lstrip("-") == key
+        nxt = f"-{key}" if sort == key else key
+        link = f"?{sort_query.urlencode()}&sort={nxt}" if sort_query else f"?sort={nxt}"
+        columns.append((heading, link, ("descending" if sort.startswith("-") else "ascending") if active else ""))
+    return render(request, "applications/list.html", {
+        "box": box, "label": services.BOXES[box], "form": form, "page": page, "cases": page.object_list,
+        "query": query.urlencode(), "columns": columns, "today": services.today(),
+    })
+
+
+@agency_required("application.view")
+def statistics(request):
+    """Charts of the workbench for the agencies the user may see (a supervisor: per agency as well)."""
+    agencies = request.agencies.order_by("name")
+    form = StatsForm(request.GET or None, agencies=agencies)
+    chosen = agencies
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("agency"):
+        chosen = agencies.filter(pk=form.cleaned_data["agency"].pk)
+    st = services.statistics(chosen)
+    charts = [
+        charts_mod.bar_chart("每月收到的申请", st["months"], {"收到申请": st["received"]},
+                             label_header="月份", unit="件"),
+        charts_mod.bar_chart("每月答复的申请：是否在法定期限内（第三十三条）", st["months"],
+                             {"期限内答复": st["in_time"], "超期答复": st["late"]}, label_header="月份", unit="件",
+                             stacked=True),
+    ]
+    if st["outcomes"]:
+        labels, values = zip(*st["outcomes"])
+        charts.append(charts_mod.bar_chart("近12个月答复的办理结果", list(labels), {"件数": list(values)},
+                                           label_header="办理结果", unit="件", horizontal=True))
+    if st["per_agency"]:
+        names = [r[0] for r in st["per_agency"]]
+        charts.append(charts_mod.bar_chart("各机关收到的申请和超期未答复的申请", names,
+                                           {"近12个月收到": [r[1] for r in st["per_agency"]],
+                                            "目前已超期": [r[2] for r in st["per_agency"]]},
+                                           label_header="机关", unit="件", horizontal=True))
+    return render(request, "applications/statistics.html", {"form": form, "charts": charts,
+                                                            "total": sum(st["received"])})
 
 
 @agency_required("application.register")

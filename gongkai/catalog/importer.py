@@ -23,7 +23,7 @@ from gongkai.agencies import audit
 from . import privacy
 from .models import Category, Item, PrivacyHit
 from .services import (
-    _require, allocate_index_numbers, allowed_numbers, compute_due, note_index_numbers, sanitize_body,
+    _require, allocate_index_numbers, allowed_numbers, compute_due, date_problems, note_index_numbers, sanitize_body,
 )
 from gongkai.report.render.spreadsheet import csv_text, csv_value, text_row
 from gongkai.workdays.services import current_calendar
@@ -88,6 +88,17 @@ def _detect_encoding(fp) -> str:
         raise ImportFileError("无法识别文件编码：CSV 文件请保存为 UTF-8 或 GB18030（GBK）编码。") from None
 
 
+# Images, archives, executables, recognised by their first bytes: a PNG is the wrong kind of file, not
+# a CSV in a wrong encoding. (A stray NUL inside a CSV stays a row error.)
+_BINARY_MAGIC = (b"\x89PNG\r\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"\x1f\x8b", b"Rar!\x1a", b"7z\xbc\xaf", b"\x7fELF")
+
+
+def _binary(fp) -> bool:
+    sample = fp.read(16)
+    fp.seek(0)
+    return sample.startswith(_BINARY_MAGIC)
+
+
 def read_rows(fp, filename: str) -> Iterator[tuple[int, list]]:
     """(spreadsheet row number, cell values) for every row, header included, streaming."""
     head = fp.read(8)
@@ -96,8 +107,8 @@ def read_rows(fp, filename: str) -> Iterator[tuple[int, list]]:
         yield from _xlsx_rows(fp)
     elif filename.lower().endswith((".xlsx", ".xlsm")):
         raise ImportFileError("文件扩展名为 .xlsx，但内容不是 Excel 工作簿。")
-    elif head.startswith((b"\xd0\xcf\x11\xe0", b"%PDF")):
-        raise ImportFileError("不支持该文件格式：请上传 CSV 或 XLSX（旧版 .xls 请另存为 .xlsx）。")
+    elif head.startswith((b"\xd0\xcf\x11\xe0", b"%PDF")) or _binary(fp):
+        raise ImportFileError("不是 CSV 或 XLSX 文件：请上传 CSV 或 XLSX（旧版 .xls 请另存为 .xlsx）。")
     else:
         yield from _csv_rows(fp)
 
@@ -207,6 +218,9 @@ class _Validator:
                     err(f, str(exc))
         if out["date_made"] and out["date_published"] and out["date_published"] < out["date_made"]:
             err("date_published", "发布日期早于成文日期")
+        for f, message in date_problems(out["date_made"], validity_date=out["validity_date"],
+                                        issued_on=out["issued_on"]).items():
+            err(f, message.rstrip("。"))
         if v["category"]:
             out["category_id"] = self.categories.get(v["category"])
             if out["category_id"] is None:

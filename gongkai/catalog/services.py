@@ -167,6 +167,23 @@ def body_html(item: Item) -> SafeString:
     """The body as pages and the API show it: cleaned again on the way out, so HTML that reached the
     database by another path (an older version, a raw SQL fix) still cannot carry a script."""
     return mark_safe(sanitize_body(item.body))  # noqa: S308 - nh3 output is safe HTML
+def date_problems(date_made: date | None, *, date_changed: date | None = None, validity_date: date | None = None,
+                  issued_on: date | None = None, today: date | None = None) -> dict[str, str]:
+    """Dates a careful clerk would refuse, field → Chinese message. The index number takes the year of
+    成文日期 (Art. 12), so a future one would number the item in a year that has not begun."""
+    today = today or timezone.localdate()
+    out = {}
+    if date_made and date_made > today:
+        out["date_made"] = f"成文日期（{date_made:%Y-%m-%d}）晚于今天：尚未成文的信息不能编入目录。"
+    if date_changed and date_changed > today:
+        out["date_changed"] = "变更日期不能晚于今天。"
+    if issued_on and issued_on > today:
+        out["issued_on"] = "制发日期不能晚于今天。"
+    if date_made and validity_date and validity_date < date_made:
+        out["validity_date"] = "废止或失效日期不能早于成文日期。"
+    if date_made and date_changed and date_changed < date_made:
+        out["date_changed"] = "变更日期不能早于成文日期。"
+    return out
 
 
 def compute_due(item: Item, cal=None) -> None:
@@ -212,6 +229,10 @@ def save_item(item: Item, user, request=None) -> Item:
         item.validity_date = None
     elif not item.validity_date:
         raise ValidationError("废止或失效的信息请填写废止或失效日期。")
+    problems = date_problems(item.date_made, date_changed=item.date_changed, validity_date=item.validity_date,
+                             issued_on=item.issued_on if item.doc_kind != Item.DocKind.OTHER else None)
+    if problems:
+        raise ValidationError(problems)
     compute_due(item)
     if creating:
         item.created_by = user
@@ -665,3 +686,30 @@ def recompute_due() -> int:
             changed.append(item)
     Item.objects.bulk_update(changed, ["due_on", "due_provisional"], batch_size=1000)
     return len(changed)
+
+
+def statistics(agencies, on: date | None = None, months: int = 12) -> dict:
+    """Numbers for the workbench charts over ``agencies`` (a queryset): items published per month (last
+    ``months`` months), per root category this year (one agency), and per agency when there are several.
+    A fixed number of queries whatever the number of items."""
+    from django.db.models.functions import TruncMonth
+
+    from gongkai.charts import last_months, month_start  # matplotlib loads only when charts are drawn
+
+    on = on or timezone.localdate()
+    firsts = last_months(on, months)
+    published = Item.objects.published().filter(agency__in=agencies)
+    per_month = {month_start(m): n for m, n in
+                 published.filter(date_published__gte=firsts[0]).annotate(m=TruncMonth("date_published"))
+                 .values_list("m").annotate(n=Count("id")).values_list("m", "n")}
+    out = {"months": [f"{d.year}-{d.month:02d}" for d in firsts], "published": [per_month.get(d, 0) for d in firsts],
+           "categories": [], "per_agency": []}
+    ids = list(agencies.values_list("pk", flat=True)[:2])
+    if len(ids) == 1:
+        out["categories"] = category_counts(agencies.get(), on.year)
+    else:
+        rows = (Item.objects.filter(agency__in=agencies).values("agency__name").order_by("agency__name")
+                .annotate(published=Count("id", filter=Q(state=S.PUBLISHED, date_published__year=on.year)),
+                          overdue=Count("id", filter=~Q(state__in=(S.PUBLISHED, S.WITHDRAWN)) & Q(due_on__lt=on))))
+        out["per_agency"] = [(r["agency__name"], r["published"], r["overdue"]) for r in rows]
+    return out

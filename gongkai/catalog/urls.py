@@ -7,6 +7,7 @@ app_name = "catalog"
 A = "staff/catalog/<slug:agency>/"
 urlpatterns = [
     path("staff/catalog/", views.index, name="index"),
+    path("staff/statistics/catalog/", views.statistics, name="statistics"),
     path(A, views.item_list, name="list"),
     path(A + "new/", views.item_new, name="new"),
     path(A + "review/", views.review_queue, name="review"),

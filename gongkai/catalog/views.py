@@ -366,3 +366,35 @@ def categories(request, agency):
     return render(request, "catalog/categories.html", _ctx(request, agency, tree=tree, form=form, editing=editing,
                                                             settings=settings_obj))
 
+
+
+@agency_required("catalog.view")
+def statistics(request):
+    """Charts of the catalogue for the agencies the user may see (a supervisor: per agency as well)."""
+    from gongkai import charts
+
+    from .forms import StatsForm
+
+    agencies = request.agencies.order_by("name")
+    form = StatsForm(request.GET or None, agencies=agencies)
+    chosen = agencies
+    if agencies.count() == 1:
+        chosen = agencies
+    elif form.is_bound and form.is_valid() and form.cleaned_data.get("agency"):
+        chosen = agencies.filter(pk=form.cleaned_data["agency"].pk)
+    st = services.statistics(chosen)
+    year = timezone.localdate().year
+    drawn = [charts.bar_chart("每月发布的主动公开信息", st["months"], {"发布条数": st["published"]},
+                              label_header="月份", unit="条")]
+    if st["categories"]:
+        names, counts = zip(*st["categories"])
+        drawn.append(charts.bar_chart(f"{year}年各分类发布的信息", list(names), {"条数": list(counts)},
+                                      label_header="分类", unit="条", horizontal=True))
+    if st["per_agency"]:
+        drawn.append(charts.bar_chart(f"各机关{year}年发布的信息和逾期未发布的拟稿（第二十六条）",
+                                      [r[0] for r in st["per_agency"]],
+                                      {"已发布": [r[1] for r in st["per_agency"]],
+                                       "逾期未发布": [r[2] for r in st["per_agency"]]},
+                                      label_header="机关", unit="条", horizontal=True))
+    return render(request, "catalog/statistics.html", {"form": form, "charts": drawn,
+                                                       "several": agencies.count() > 1})

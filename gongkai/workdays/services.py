@@ -156,6 +156,7 @@ def enter_year(
     *,
     source: str = SOURCE_NOTICE,
     replace: bool = False,
+    request=None,
 ) -> CalendarYear:
     """Enter (or, with ``replace``, correct) a year's schedule from the State Council notice.
 
@@ -176,7 +177,40 @@ def enter_year(
         CalendarDay.objects.bulk_create(_day_rows(obj, holidays, makeup_days))
         clear_cache()
         calendar_changed.send(sender=CalendarYear, year=year)
+        # Site-wide (no agency): read by the auditors of top-level agencies.
+        from gongkai.agencies import audit
+
+        days = sum((e - s).days + 1 for s, e, _ in holidays)
+        audit.record(actor=user, action="calendar.replace_year" if replace else "calendar.enter_year", target=obj,
+                     summary=f"{'更正' if replace else '录入'}{year}年节假日安排：放假{days}天，调休上班{len(makeup_days)}天"
+                             + (f"（{notice.strip()}）" if (notice or "").strip() else ""),
+                     data={"holidays": [[s.isoformat(), e.isoformat(), n] for s, e, n in holidays],
+                           "makeup_days": [d.isoformat() for d in makeup_days]}, request=request)
     return obj
+
+
+def month_grids(year: int, cal: WorkCalendar | None = None) -> list[dict]:
+    """The year as twelve month grids (weeks Monday–Sunday) for the calendar screen: each day with
+    ``kind`` holiday / makeup / weekend / workday and the holiday's name."""
+    import calendar as pycal
+
+    cal = cal or current_calendar()
+    months = []
+    for m in range(1, 13):
+        weeks = []
+        for week in pycal.Calendar(firstweekday=0).monthdatescalendar(year, m):
+            row = []
+            for d in week:
+                if d.month != m:
+                    row.append(None)
+                    continue
+                work = cal.is_workday(d)
+                weekend = d.weekday() >= 5
+                kind = ("makeup" if weekend else "workday") if work else ("weekend" if weekend and not cal.name(d) else "holiday")
+                row.append({"date": d, "kind": kind, "name": cal.name(d) or ""})
+            weeks.append(row)
+        months.append({"month": m, "weeks": weeks})
+    return months
 
 
 def year_entry(obj: CalendarYear) -> tuple[list[Holiday], list[date]]:

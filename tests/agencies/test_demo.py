@@ -16,7 +16,7 @@ def _counts():
 def test_agencies_demo_is_idempotent_and_usable():
     demo.load()
     first = _counts()
-    assert first == (3, len(demo.USERS), len(demo.USERS))
+    assert first == (3, len(demo.USERS), len(demo.USERS) + 1)  # + the superuser for /admin/
     demo.load()
     assert _counts() == first
     seed = Agency.objects.get(name="淄博市临淄区行政审批服务局")
@@ -48,6 +48,12 @@ def test_load_demo_command_prints_password_and_repeats(capsys):
     call_command("load_demo")
     out = capsys.readouterr().out
     assert "[agencies] 演示数据已就绪" in out and demo.DEMO_PASSWORD in out and "本次新建账号" in out
+    # Each user with role and agency; the superuser with its own password, which works for /admin/.
+    assert "  registrar     登记  淄博市临淄区行政审批服务局" in out
+    assert "  supervisor    监督  淄博市临淄区人民政府" in out
+    password = out.split("平台超级用户（Django 管理后台 /admin/）：superadmin，密码 ")[1].split("（")[0]
+    user = authenticate(username="superadmin", password=password)
+    assert user is not None and user.is_superuser and user.is_staff
     before = _counts()
     call_command("load_demo")  # (``gongkai demo`` runs exactly this, then closes the connections)
     out = capsys.readouterr().out
@@ -62,7 +68,7 @@ def test_demo_creations_are_audited_once():
     demo.load()
     actions = list(AuditEntry.objects.values_list("action", flat=True))
     assert actions.count("agency.create") == 3
-    assert actions.count("user.create") == len(demo.USERS)
+    assert actions.count("user.create") == len(demo.USERS) + 1  # + the superuser
     assert actions.count("staff.grant") == len(demo.USERS)
     demo.load()  # nothing new, nothing recorded
     assert AuditEntry.objects.count() == len(actions)

@@ -47,7 +47,8 @@ def test_online_application_to_reply(live_server, page, agencies, staff, tmp_pat
     # 2. The registrar registers it (both sides confirmed today: Art. 31).
     login(page, base, staff["registrar"])
     page.goto(f"{base}/staff/applications/")
-    page.locator("#box-to_register").get_by_role("link", name=code).click()
+    page.locator("#box-to_register").get_by_role("link").click()
+    page.get_by_role("link", name=code).click()
     page.locator("#do-register").get_by_role("button", name="登记受理").click()
     assert "已完成：登记受理" in page.locator(".messages").inner_text()
     app = Application.objects.get(tracking_code=code)

@@ -41,15 +41,48 @@ def test_public_form_tracking_code_and_status_without_personal_data(agencies):
     assert r.status_code == 200 and "测试区甲局" in r.content.decode()
     assert c.post("/apply/t-own/", public_form()).status_code == 403  # no CSRF token
     token = r.cookies["csrftoken"].value
-    r = c.post("/apply/t-own/", {**public_form(), "csrfmiddlewaretoken": token})
+    r = c.post("/apply/t-own/", {**public_form(), "csrfmiddlewaretoken": token}, follow=True)
     app = Application.objects.get()
     body = r.content.decode()
-    assert app.tracking_code in body and app.state == "submitted"
+    assert r.redirect_chain[-1][0] == f"/apply/receipt/?code={app.tracking_code}"
+    assert app.tracking_code in body and app.state == "submitted" and "申请回执" in body
+    assert "双方确认之日为收到申请之日（第三十一条）" in body and "20个工作日内答复" in body
     status = Client().get(f"/apply/status/?code={app.tracking_code.lower()}").content.decode()
-    assert "已提交，等待登记" in status
-    for secret in ("李四", RIC, app.id_masked, "13900000000", "规划许可证"):
-        assert secret not in status
+    assert "已提交，等待登记" in status and "等待本机关与您确认收到申请" in status
+    for page in (status, body):
+        for secret in ("李四", RIC, app.id_masked, "13900000000", "规划许可证"):
+            assert secret not in page
+    assert Client().get("/apply/receipt/?code=NOPE").status_code == 404
     assert "没有找到" in Client().get("/apply/status/?code=NOPE").content.decode()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("id_number", "11010520991231001X", "晚于今天"),  # born in 2099
+    ("id_number", "110105189912310016", "早于1900年"),
+    ("phone", "abc", "联系电话格式不正确"),
+    ("address", "abc", "通信地址无法用于邮寄"),
+    ("email", "abc", "电子邮箱格式不正确"),
+])
+def test_public_form_catches_what_a_clerk_would(agencies, field, value, message):
+    from stdnum.cn import ric
+
+    if field == "id_number":  # a correct check digit, so that only the birth date is wrong
+        value = value[:17] + ric.calc_check_digit(value[:17] + "0")
+    data = public_form()
+    if field != "id_number":
+        data["phone"] = ""  # "abc" as the only contact
+    data[field] = value
+    r = Client().post("/apply/t-own/", data)
+    body = r.content.decode()
+    assert r.status_code == 200 and message in body
+    # The message stands on its field.
+    assert f'name="{field}"' in body.split(message)[0].rsplit("<p>", 1)[-1]
+    assert not Application.objects.exists()
+
+
+def test_contact_required_on_the_field(agencies):
+    r = Client().post("/apply/t-own/", public_form(phone="", email="", address=""))
+    assert "请至少填写一种联系方式" in r.content.decode() and not Application.objects.exists()
 
 
 def test_public_form_errors_in_chinese(agencies):
@@ -136,13 +169,15 @@ def test_staff_registration_form(agencies, staff):
 def test_dashboard_boxes(make_case, staff, monkeypatch):
     overdue = make_case(received=date(2024, 9, 25))
     services.transition(overdue, "start", actor=staff["handler"], on=date(2024, 9, 26))
-    r = client_for(staff["handler"]).get("/staff/applications/")
+    c = client_for(staff["handler"])
+    r = c.get("/staff/applications/")
     body = r.content.decode()
     assert r.status_code == 200
-    section = body.split('id="box-overdue"')[1].split("</section>")[0]
-    assert overdue.number in section
-    mine = body.split('id="box-mine"')[1].split("</section>")[0]
-    assert overdue.number in mine
+    assert 'id="count-overdue">1<' in body and 'id="count-mine">1<' in body and 'id="count-to_register">0<' in body
+    assert overdue.number in c.get("/staff/applications/list/overdue/").content.decode()
+    assert overdue.number in c.get("/staff/applications/list/mine/").content.decode()
+    assert overdue.number not in c.get("/staff/applications/list/due_soon/").content.decode()
+    assert c.get("/staff/applications/list/nothing/").status_code == 404
 
 
 def test_fee_calculator(make_case, staff, agencies):
@@ -243,3 +278,39 @@ def test_dashboard_and_case_page_queries_do_not_grow_with_cases(make_case, staff
         services.transition(other, "start", actor=staff["handler"], on=date(2024, 9, 26))
         services.transition(other, "consult_agency", actor=staff["handler"], on=date(2024, 9, 27), party=f"乙局{i}")
     assert (count("/staff/applications/"), count(f"/staff/applications/{first.pk}/")) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_buttons_only_for_actions_the_role_may_take(make_case, staff, agencies, role):
+    """The permission matrix decides which buttons a page shows: none is shown and then refused."""
+    from bs4 import BeautifulSoup
+
+    from gongkai.agencies.permissions import can
+    from gongkai.applications.workflow import available
+
+    user = staff[role]
+    registered = make_case()
+    decided = make_case(received=date(2024, 9, 26))
+    services.transition(decided, "decide", actor=staff["handler"], on=date(2024, 9, 27), outcome="granted")
+    c = client_for(user)
+    for app in (registered, decided):
+        app.refresh_from_db()
+        r = c.get(f"/staff/applications/{app.pk}/")
+        if not can(user, "application.view", app.agency):
+            assert r.status_code in (403, 404)
+            continue
+        soup = BeautifulSoup(r.content.decode(), "html.parser")
+        shown = {f["id"].removeprefix("do-") for f in soup.select("form[id^=do-]")}
+        allowed = {t.name for t in available(app.state) if can(user, t.action, app.agency)}
+        assert shown == allowed, (role, app.state)
+        assert bool(soup.find("button", string="查看完整号码（将记入审计日志）")) == can(
+            user, "application.view_identity", app.agency)
+        # Every button shown works for this user: taking the first one is not refused for permission.
+        for name in sorted(shown)[:1]:
+            r = c.post(f"/staff/applications/{app.pk}/do/{name}/", {"on": "2024-09-30", "note": "理由", "outcome": "granted"},
+                       follow=True)
+            assert "的权限" not in r.content.decode()
+    if can(user, "application.view", agencies["own"]):
+        dash = c.get("/staff/applications/").content.decode()
+        assert ("登记申请" in dash) == can(user, "application.register", agencies["own"])
+    assert ("依申请公开" in c.get("/staff/").content.decode()) == can(user, "application.view", agencies["own"])

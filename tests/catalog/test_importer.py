@@ -113,10 +113,24 @@ def test_xlsx_import_with_real_dates(seeded, people):
     (b"PK\x03\x04garbage", "a.xlsx", "无法读取 Excel 文件"),
     (b"\xd0\xcf\x11\xe0old excel", "a.xls", "旧版 .xls"),
     (b"\xff\xfe\x00\xd8" * 10, "a.csv", "无法识别文件编码"),
+    # A picture is a wrong kind of file, not a wrong encoding (whatever its name says).
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "目录.csv", "不是 CSV 或 XLSX 文件"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "截图.png", "不是 CSV 或 XLSX 文件"),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF", "a.jpg", "不是 CSV 或 XLSX 文件"),
 ])
 def test_bad_files(seeded, people, data, name, message):
     with pytest.raises(ImportFileError, match=message):
         import_catalog(seeded, io.BytesIO(data), name, people["reviewer"])
+
+
+def test_import_refuses_future_and_inverted_dates(seeded, people):
+    csv = ("标题,成文日期,发布日期,分类,有效性,废止或失效日期\n"
+           "甲,2099-01-01,2099-01-02,机构职能,有效,\n"
+           "乙,2024-05-01,2024-05-02,机构职能,废止,2024-04-01\n").encode()
+    result = import_catalog(seeded, io.BytesIO(csv), "a.csv", people["reviewer"])
+    messages = " ".join(str(e) for e in result.errors)
+    assert "成文日期（2099-01-01）晚于今天" in messages and "废止或失效日期不能早于成文日期" in messages
+    assert not Item.objects.exists()
 
 
 def test_import_needs_publish_permission(seeded, people):

@@ -207,3 +207,46 @@ def test_hand_edited_category_id_is_a_404(client, agency, people, cat, value):
     assert client.get(url, {"edit": value}).status_code == expected
     if value:
         assert client.post(url, {"delete": value}).status_code == 404
+
+
+@pytest.mark.parametrize("extra, field, message", [
+    ({"date_made": "2030-01-05"}, "date_made", "成文日期（2030-01-05）晚于今天"),
+    ({"validity": "repealed", "validity_date": "2024-01-01"}, "validity_date", "废止或失效日期不能早于成文日期"),
+    ({"date_changed": "2024-09-01"}, "date_changed", "变更日期不能早于成文日期"),
+])
+def test_item_form_catches_impossible_dates(client, agency, people, cat, extra, field, message):
+    client.force_login(people["clerk"])
+    resp = post_item(client, agency, cat, **extra)
+    html = resp.content.decode()
+    assert resp.status_code == 200 and message in html
+    # On its field (the message follows the field's own input), and nothing saved: no item, no index number.
+    assert f'name="{field}"' in html.split(message)[0].rsplit('class="field', 1)[-1]
+    from gongkai.catalog.models import IndexCounter
+
+    assert not Item.objects.exists() and not IndexCounter.objects.exists()
+
+
+def test_save_item_refuses_a_future_date_made_too(agency, people, cat):
+    from django.core.exceptions import ValidationError
+
+    item = Item(agency=agency, title="甲", date_made=date(2030, 1, 5), category=cat)
+    with pytest.raises(ValidationError, match="晚于今天"):
+        services.save_item(item, people["clerk"])
+    assert not Item.objects.exists()
+
+
+def test_category_choice_is_the_tree_in_two_groups(client, agency, people, cat):
+    from bs4 import BeautifulSoup
+
+    Category.objects.create(agency=agency, name="行政许可", parent=cat, position=1)
+    client.force_login(people["clerk"])
+    soup = BeautifulSoup(client.get(f"/staff/catalog/{agency.slug}/new/").content.decode(), "html.parser")
+    groups = soup.select("#id_category optgroup")
+    assert [g["label"] for g in groups] == ["本机关目录分类", "《条例》第二十条规定的主动公开内容"]
+    own = [o.get_text() for o in groups[0].select("option")]
+    assert own[0] == "机构职能" and len(groups[1].select("option")) == 15
+    # A sub-category follows its parent, indented.
+    i = own.index("管理和服务公开")
+    assert own[i + 1] == "\u3000└ 行政许可"
+    # The body has the editor's hook; the form is in sections.
+    assert soup.select_one("textarea[data-editor]#id_body") and len(soup.select("form.item-form fieldset")) == 5

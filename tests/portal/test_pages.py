@@ -55,7 +55,7 @@ def test_rules_page(client, agency):
 
 def test_browse_by_category_year_validity_and_paging(client, agency, make_item, people, settings):
     make_item("有效的办法", category="机构职能", made=dt.date(2024, 1, 5))
-    make_item("已废止的办法", category="机构职能", validity=Item.Validity.REPEALED, validity_date=dt.date(2024, 2, 1))
+    make_item("已废止的办法", category="机构职能", validity=Item.Validity.REPEALED, validity_date=dt.date(2024, 6, 1))  # repealed after it was made
     make_item("规划", category="规划计划")
     make_item("草稿", publish=False)
     cat = agency.catalog_categories.get(name="机构职能")

@@ -19,7 +19,7 @@ def test_unknown_page_is_a_chinese_404(client):
 
 def test_too_many_files_is_a_chinese_400(client):
     files = [SimpleUploadedFile(f"r{i}.txt", b"x") for i in range(120)]  # Django's cap is 100 per request
-    res = client.post("/", {"files": files})
+    res = client.post("/check/", {"files": files})
     assert res.status_code == 400
     assert "请求有误" in res.content.decode()
 
@@ -27,7 +27,7 @@ def test_too_many_files_is_a_chinese_400(client):
 def test_csrf_failure_is_explained_in_chinese():
     from django.test import Client
 
-    res = Client(enforce_csrf_checks=True).post("/", {})
+    res = Client(enforce_csrf_checks=True).post("/check/", {})
     assert res.status_code == 403
     assert "页面已过期" in res.content.decode()
 

@@ -51,10 +51,10 @@ def previous_year_json(shared, carried_forward: int, agency: str = AGENCY) -> by
 
 
 def upload(client, *files: tuple[str, bytes]):
-    response = client.post("/", {"files": [SimpleUploadedFile(name, data) for name, data in files]})
+    response = client.post("/check/", {"files": [SimpleUploadedFile(name, data) for name, data in files]})
     assert response.status_code == 303, response.content.decode()[:500]
     assert response["Location"].endswith("/#results")
-    page = client.get("/")
+    page = client.get("/check/")
     assert page.status_code == 200
     return BeautifulSoup(page.content.decode("utf-8"), "html.parser")
 
@@ -70,7 +70,7 @@ def download_links(art) -> dict[str, str]:
 
 
 def test_index_shows_upload_form(client):
-    response = client.get("/")
+    response = client.get("/check/")
     assert response.status_code == 200
     soup = BeautifulSoup(response.content.decode(), "html.parser")
     field = soup.find("input", attrs={"type": "file"})
@@ -176,7 +176,7 @@ def test_bad_files_get_chinese_errors_and_do_not_stop_the_others(client, seed):
     errors = {i: article(soup, i).select_one(".file-error").get_text() for i in range(1, 6)}
     assert "不支持的文件类型 .exe" in errors[1]
     assert "不是“PDF 文件”" in errors[2]
-    assert "无法识别为政府信息公开工作年度报告" in errors[3]
+    assert "无法识别为政府信息公开工作年度报告" in errors[3] and errors[3].count("年度报告") == 1  # the reason said once
     assert "不是“文本文件”" in errors[4]
     assert "文件为空" in errors[5]
     for message in errors.values():
@@ -204,7 +204,7 @@ def test_number_of_files_is_bounded(client, seed, settings):
 
 
 def test_no_file_is_a_form_error(client):
-    response = client.post("/", {})
+    response = client.post("/check/", {})
     assert response.status_code == 400
     assert "请选择至少一个年度报告文件" in response.content.decode()
 
@@ -263,7 +263,7 @@ def test_results_live_in_the_browsers_store_only(client, seed, settings, tmp_pat
     # 清除结果 forgets it in this session too.
     assert client.post("/check/clear/").status_code == 303
     assert client.get(link).status_code == 404
-    assert not BeautifulSoup(client.get("/").content.decode(), "html.parser").find(id="results")
+    assert not BeautifulSoup(client.get("/check/").content.decode(), "html.parser").find(id="results")
 
 
 def test_unknown_download_format_is_404(client, seed):
@@ -273,16 +273,16 @@ def test_unknown_download_format_is_404(client, seed):
 
 
 def test_large_font_toggle_works_without_js(client):
-    soup = BeautifulSoup(client.get("/").content.decode(), "html.parser")
+    soup = BeautifulSoup(client.get("/check/").content.decode(), "html.parser")
     toggle = soup.select_one(".display-toggle a")
     assert toggle.get_text() == "大字模式"
     response = client.get(toggle["href"])
-    assert response.status_code == 302 and response["Location"] == "/"
-    soup = BeautifulSoup(client.get("/").content.decode(), "html.parser")
+    assert response.status_code == 302 and response["Location"] == "/check/"
+    soup = BeautifulSoup(client.get("/check/").content.decode(), "html.parser")
     assert "large" in soup.find("html")["class"]
     assert soup.select_one(".display-toggle a").get_text() == "标准字号"
     client.get(soup.select_one(".display-toggle a")["href"])
-    assert not BeautifulSoup(client.get("/").content.decode(), "html.parser").find("html").get("class")
+    assert not BeautifulSoup(client.get("/check/").content.decode(), "html.parser").find("html").get("class")
 
 
 def test_font_toggle_refuses_foreign_redirect(client):

@@ -18,7 +18,7 @@ def _files(shared):
 
 
 def test_upload_highlight_and_download_docx(live_server, page, shared, tmp_path):
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/check/")
     page.get_by_label("年度报告文件（可多选）").set_input_files(_files(shared))
     page.get_by_role("button", name="开始体检").click()
     page.wait_for_url("**/#results")
@@ -63,7 +63,7 @@ def test_works_without_javascript(live_server, chromium_browser, shared):
     page = context.new_page()
     page.set_default_timeout(15000)
     try:
-        page.goto(live_server.url + "/")
+        page.goto(live_server.url + "/check/")
         page.get_by_role("link", name="大字模式").click()
         assert "large" in page.locator("html").get_attribute("class")
         # Page scripts are off; Playwright's evaluate still reads the computed style: 125 % of 16 px.
@@ -110,7 +110,7 @@ CONTRAST_JS = """
 
 
 def test_text_contrast_is_aa_and_print_hides_the_chrome(live_server, page, shared):
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/check/")
     page.get_by_label("年度报告文件（可多选）").set_input_files(
         _files(shared) + [{"name": "坏文件.pdf", "mimeType": "application/pdf", "buffer": b"not a pdf"}])
     page.get_by_role("button", name="开始体检").click()
