@@ -47,10 +47,14 @@ def reports(request):
     from .supervision import supervised_roots
 
     year = default_year()
+    asked = request.GET.get("year", "")
+    if asked.isdigit() and len(asked) == 4 and 2008 <= int(asked) <= timezone.localdate().year:
+        year = int(asked)
     rows = []
     for agency in request.agencies.order_by("name"):
         rows.append({"agency": agency, "status": compiler.status(agency, year)})
-    return render(request, "annual/reports.html", {"rows": rows, "year": year,
+    years = range(timezone.localdate().year, 2018, -1)
+    return render(request, "annual/reports.html", {"rows": rows, "year": year, "years": years,
                                                    "roots": supervised_roots(request.user)})
 
 

@@ -16,6 +16,10 @@ from .models import LedgerEntry
 LEDGER_DAYS = 30  # default time given to rectify a supervisor's finding
 
 
+def ledger_problem(year: int, message: str) -> str:
+    return f"{year}年度报告：{message}"[:2000]
+
+
 @transaction.atomic
 def finding_to_ledger(agency, year: int, finding: dict, user, *, raised_by=None, found_on: date | None = None,
                       due_on: date | None = None, request=None) -> LedgerEntry:
@@ -28,7 +32,7 @@ def finding_to_ledger(agency, year: int, finding: dict, user, *, raised_by=None,
     found_on = found_on or timezone.localdate()
     entry = LedgerEntry.objects.create(
         agency=agency, source=LedgerEntry.Source.SUPERVISOR, raised_by=raised_by, found_on=found_on,
-        problem=f"{year}年度报告：{message}"[:2000], due_on=due_on or found_on + timedelta(days=LEDGER_DAYS),
+        problem=ledger_problem(year, message), due_on=due_on or found_on + timedelta(days=LEDGER_DAYS),
         report_year=year, finding_rule=str(finding.get("rule") or "")[:40], created_by=user)
     audit.record(actor=user, action="ledger.create", agency=agency, target=entry,
                  summary=f"监督发现转入整改台账：{agency.name} {year}年度报告", data={"rule": entry.finding_rule},
@@ -88,6 +92,8 @@ def overview(root, year: int, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     agencies = agencies_below(root)
     published = {p.agency_id: p for p in PublishedReport.current().filter(agency__in=agencies, year=year)}
+    in_ledger = set(LedgerEntry.objects.filter(agency__in=agencies, report_year=year)
+                    .values_list("agency_id", "problem"))
     rows = []
     for agency in agencies:
         pub = published.get(agency.pk)
@@ -98,7 +104,8 @@ def overview(root, year: int, today: date | None = None) -> dict:
                      "published_at": st.published_at, "imported": False,
                      "errors": sum(f.severity == checks.ERROR for f in found),
                      "warnings": sum(f.severity != checks.ERROR for f in found),
-                     "findings": [f.to_dict() for f in found]})
+                     "findings": [{**f.to_dict(), "in_ledger": (agency.pk, ledger_problem(year, f.message)) in in_ledger}
+                                  for f in sorted(found, key=lambda f: f.severity != checks.ERROR)]})
     for ext in ExternalReport.objects.filter(supervisor=root, year=year):
         rows.append({"name": ext.agency_name, "slug": "", "status": "published", "status_label": "已发布（外部导入）",
                      "deadline": None, "late": False, "version": 0, "published_at": ext.uploaded_at,

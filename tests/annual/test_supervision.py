@@ -52,7 +52,8 @@ def test_supervisor_page_late_first_totals_charts_upload_finding_to_ledger(clien
     assert entry.source == "supervisor" and entry.raised_by == gov and "7件" in entry.problem
     assert client.post(reverse("annual:supervise_finding", args=[gov.slug, 2024]),
                        {"agency": own.slug, "index": "99"}).status_code == 404
-    assert "未销号的整改台账" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "未销号的整改台账" in page and "（已转入整改台账）" in page
     # XLSX export of all of it.
     from openpyxl import load_workbook
 
