@@ -28,7 +28,7 @@ from gongkai.agencies.models import Agency
 from gongkai.agencies.permissions import can
 from gongkai.report import checks
 from gongkai.report.errors import ReportError
-from gongkai.report.layouts import PROSE_SECTIONS, SECTION_TITLES
+from gongkai.report.layouts import LAYOUTS, PROSE_SECTIONS, SECTION_TITLES, layout_for_year
 from gongkai.report.model import Report, format_cell
 
 from .models import LedgerEntry, PlatformFacts, ProactiveStats, Proposal, ReportDraft
@@ -112,21 +112,20 @@ def tables_for(agencies, year: int) -> dict[int, Report]:
     ids = [a.pk for a in agencies]
     t2, t3, t4 = table2_by_agency(ids, year), table3_by_agency(ids, year), table4_by_agency(ids, year)
     stats = {s.agency_id: s for s in ProactiveStats.objects.filter(agency_id__in=ids, year=year)}
+    layout = LAYOUTS[layout_for_year(year)]
     out = {}
     for agency in agencies:
-        report = applications_report(agency, year, t3[agency.pk])  # layout by year, table 三
-        for key, _col, _value in list(report.cells()):
-            table, row, _ = key.split(".")
-            if table == "appeals" or (table == "proactive" and row not in ("regulations", "normative_documents")):
-                report.set(key, None)
+        if layout.name == "2021":  # table 三 as counted; 2019 folds the 其他处理 rows (applications.build_report)
+            report = Report(layout="2021", year=year, agency=agency.name, applications=t3[agency.pk])
+        else:
+            report = applications_report(agency, year, t3[agency.pk])
+        # Table 二: blank until recorded (statistics) or counted (catalogue); table 四 from the appeals.
+        report.proactive = {r.key: {c.key: None for c in r.columns} for r in layout.proactive}
         for row, cols in t2[agency.pk].items():
-            for col, n in cols.items():
-                report.set(f"proactive.{row}.{col}", n)
+            report.proactive[row].update(cols)
         if agency.pk in stats:
             apply_stats(report, stats[agency.pk])
-        for group, cols in t4[agency.pk].items():
-            for col, n in cols.items():
-                report.set(f"appeals.{group}.{col}", n)
+        report.appeals = t4[agency.pk]
         out[agency.pk] = report
     return out
 

@@ -138,12 +138,23 @@ def consolidated(root, year: int, agencies=None) -> tuple:
     for name, report in named:
         if report.get("proactive.licensing.decisions") is None:
             missing.append(name)
-        for key, col, _ in total.cells():
-            value = report.get(key) if report.layout == total.layout else None
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and col.kind != "text":
-                s = total.get(key) + value
-                total.set(key, round(s, 2) if isinstance(s, float) else s)
+        if report.layout == total.layout:
+            _add(total, report)
+    total.proactive = {row: {col: round(v, 2) if isinstance(v, float) else v for col, v in cols.items()}
+                       for row, cols in total.proactive.items()}
     return total, named, missing
+
+
+def _add(total, report) -> None:
+    """Add every numeric cell of ``report`` into ``total`` (plain dict walk: this runs per agency)."""
+    for table in ("proactive", "applications", "appeals"):
+        src = getattr(report, table)
+        for row, cols in getattr(total, table).items():
+            srow = src.get(row) or {}
+            for col, v in cols.items():
+                x = srow.get(col)
+                if type(x) in (int, float) and type(v) in (int, float):
+                    cols[col] = v + x
 
 
 def ranking(named, in_time: dict[str, tuple[int, int]]) -> list[dict]:
