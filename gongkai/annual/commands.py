@@ -2,6 +2,7 @@
 
     gongkai annual build --agency AGENCY --year YEAR --to json|html|docx|pdf|xlsx [-o OUT]
     gongkai annual publish --agency AGENCY --year YEAR [--note 更正说明]
+    gongkai annual remind      (queue the Art. 49 reminder e-mails; the worker sends them)
 
 AGENCY is the full name or the unified social credit code. ``build`` writes the report as it would be
 published now (JSON is the canonical report JSON with the drafted or edited sections); ``publish``
@@ -38,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     pub.add_argument("--year", required=True, type=_year, help="报告年度，如 2024")
     pub.add_argument("--note", default="", help="更正说明（再次发布时必填）")
     pub.set_defaults(func=_publish)
+
+    rem = asub.add_parser("remind", help="将年度报告公布提醒邮件加入后台任务队列（每日由 cron 运行）")
+    rem.set_defaults(func=_remind)
 
 
 def find_agency(text: str):
@@ -91,4 +95,15 @@ def _publish(args: argparse.Namespace) -> int:
             print(f"[错误] {f.message}（规则 {f.rule}）", file=sys.stderr)
         raise CommandError(exc.message, 1) from None
     print(f"已发布 {agency.name} {args.year} 年度报告第 {obj.version} 版（SHA-256 {obj.content_hash}）")
+    return 0
+
+
+def _remind(args: argparse.Namespace) -> int:
+    from gongkai.cli import setup_django
+
+    setup_django()
+    from .tasks import send_report_reminders
+
+    result = send_report_reminders.enqueue()
+    print(f"已加入队列：{result.id}")
     return 0

@@ -65,6 +65,12 @@ class Status:
     def label(self) -> str:
         return STATUS_LABELS[self.code]
 
+    def days_left(self, today: date | None = None) -> int | None:
+        """Days until the deadline while unpublished and not yet late (the reminder shown on pages)."""
+        if self.code in ("published", "overdue"):
+            return None
+        return (self.deadline - (today or timezone.localdate())).days
+
 
 def status(agency, year: int, *, today: date | None = None, report: Report | None = None,
            published=None, draft=None, has_inputs: bool | None = None) -> Status:

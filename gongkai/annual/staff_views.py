@@ -52,7 +52,8 @@ def reports(request):
         year = int(asked)
     rows = []
     for agency in request.agencies.order_by("name"):
-        rows.append({"agency": agency, "status": compiler.status(agency, year)})
+        st = compiler.status(agency, year)
+        rows.append({"agency": agency, "status": st, "days_left": st.days_left()})
     years = range(timezone.localdate().year, 2018, -1)
     return render(request, "annual/reports.html", {"rows": rows, "year": year, "years": years,
                                                    "roots": supervised_roots(request.user)})
@@ -87,6 +88,7 @@ def compile_page(request, agency, year):
     sections = SectionsForm(initial={f"s{k}": report.sections[k] for k in ("1", "5", "6")})
     return render(request, "annual/compile.html", {
         "agency": agency, "year": year, "status": st, "deadline_rule": compiler.deadline_rule(agency),
+        "days_left": st.days_left(),
         "table_css": mark_safe(TABLE_CSS),
         "tables": mark_safe(render_tables_html(report, found, id_prefix="", links=_cell_links(agency, year, report))),
         "findings": _finding_views(report, found),

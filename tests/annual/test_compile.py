@@ -189,3 +189,29 @@ def test_demo_reproduces_the_seed_through_the_cli(tmp_path, shared, capsys):
     call_command("load_demo")
     assert PublishedReport.objects.filter(agency__credit_code=code, year=2024).count() == 1
     assert LedgerEntry.objects.filter(agency__credit_code=code).count() == 3
+
+
+def test_reminders_before_deadline_and_supervisor_when_late(agencies, staff, stats, mailoutbox):
+    from gongkai.annual import tasks
+
+    own, other = agencies["own"], agencies["other"]
+    for u in staff.values():
+        u.email = f"{u.username}@example.org"
+        u.save()
+    soon = tasks.reminders(date(2025, 1, 10))
+    gov_staff = staff["admin"]
+    from gongkai.agencies.models import Staff
+
+    Staff.objects.create(user=gov_staff, agency=agencies["gov"], role="head")
+    # The government's deadline is 31 March: not yet within the 30 days on 10 January; it is by 5 March.
+    assert agencies["gov"] not in {a for rows in tasks.reminders(date(2025, 1, 10)).values() for a, *_ in rows}
+    assert agencies["gov"] in {a for a, *_ in tasks.reminders(date(2025, 3, 5))[gov_staff]}
+    assert {a.name for a, *_ in soon[staff["handler"]]} == {own.name}
+    assert staff["supervisor"] not in soon  # not late yet
+    stats()
+    compiler.publish(own, 2024, staff["head"])
+    late = tasks.reminders(date(2025, 2, 3))
+    assert staff["handler"] not in late  # published
+    assert [(a.name, overdue) for a, _y, _d, overdue in late[staff["supervisor"]]] == [(other.name, True)]
+    assert tasks.send_report_reminders.call(on="2025-02-03") >= 2
+    assert any("已逾期" in m.body and "第四十九条" in m.body for m in mailoutbox)
