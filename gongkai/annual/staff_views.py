@@ -3,6 +3,7 @@ edited sections, publishing and corrections, the ledger. Logic lives in compile.
 supervision.py; views wire forms and permissions (another agency's report is a 404)."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -27,7 +28,7 @@ from .report_forms import (
     CloseForm, FactsForm, LedgerForm, ProposalForm, PublishForm, SectionsForm, StatsForm, UploadForm,
 )
 
-MAX_UPLOAD = 20 * 1024 * 1024
+MAX_UPLOAD = settings.GONGKAI_REPORT_UPLOAD_MAX_BYTES
 DOWNLOADS = ("html", "docx", "pdf", "xlsx", "json")
 
 
@@ -95,7 +96,7 @@ def compile_page(request, agency, year):
         "errors": sum(f.severity == checks.ERROR for f in found),
         "warnings": sum(f.severity != checks.ERROR for f in found),
         "previous_source": previous_source,
-        "stats": ProactiveStats.objects.filter(agency=agency, year=year).select_related("source_import").first(),
+        "stats_missing": not ProactiveStats.objects.filter(agency=agency, year=year).exists(),
         "sections_form": sections, "edited": [SECTION_TITLES[k] for k in sorted(edited)],
         "versions": versions, "changes": changes, "publish_form": PublishForm(), "upload_form": UploadForm(),
         "can_edit": can(request.user, "report.edit", agency),
@@ -222,8 +223,10 @@ def cell(request, agency, year, key):
                            "title": i.title, "received": i.issued_on, "replied": i.date_published,
                            "outcome": i.get_validity_display()} for i in table2_items(agency, year, row, col)[:500]]
     else:
-        ctx["stats"] = ProactiveStats.objects.filter(agency=agency, year=year).select_related(
-            "source_import", "updated_by").first()
+        s = ProactiveStats.objects.filter(agency=agency, year=year).select_related("source_import").first()
+        imp = s.source_import if s else None
+        ctx["stats"] = s and {"updated_at": s.updated_at, "import": imp and {
+            "filename": imp.filename, "created_at": imp.created_at, "sha256": imp.sha256}}
     return render(request, "annual/cell.html", ctx)
 
 

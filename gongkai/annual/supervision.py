@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -224,13 +225,14 @@ def open_ledger(agencies, today: date | None = None) -> list[dict]:
 
 # -- outside agencies ------------------------------------------------------------------------------------
 
-MAX_FILES = 50
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILES = 20  # parsed synchronously: a PDF takes a second or two
+MAX_FILE_BYTES = settings.GONGKAI_REPORT_UPLOAD_MAX_BYTES
 
 
-def upload_external(root, files: list[tuple[str, bytes]], user, request=None) -> list[str]:
-    """Parse, check and store published reports of agencies not on the platform. One line per file;
-    a file that cannot be read is reported and skipped, the others are kept."""
+def upload_external(root, files, user, request=None) -> list[str]:
+    """Parse, check and store published reports of agencies not on the platform. ``files`` are
+    (name, file object) pairs, read one at a time with a size bound. One line per file; a file that
+    cannot be read is reported and skipped, the others are kept."""
     import hashlib
 
     from gongkai.report import checks
@@ -242,8 +244,9 @@ def upload_external(root, files: list[tuple[str, bytes]], user, request=None) ->
     if len(files) > MAX_FILES:
         raise ValidationError(f"一次最多上传 {MAX_FILES} 个文件。")
     lines = []
-    for name, data in files:
+    for name, fp in files:
         name = name[:200]
+        data = fp if isinstance(fp, bytes) else fp.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             lines.append(f"{name}：文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB），未导入。")
             continue

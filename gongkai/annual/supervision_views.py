@@ -58,9 +58,7 @@ def upload(request, agency, year):
         messages.error(request, "请选择要上传的年度报告文件。")
     else:
         try:
-            lines = supervision.upload_external(
-                root, [(f.name, f.read(supervision.MAX_FILE_BYTES + 1)) for f in files[:supervision.MAX_FILES + 1]],
-                request.user, request=request)
+            lines = supervision.upload_external(root, [(f.name, f) for f in files], request.user, request=request)
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:

@@ -92,3 +92,14 @@ def test_consolidated_totals_query_count_does_not_grow_with_agencies(agencies, s
         Agency.objects.create(name=f"测试区新局{i}", slug=f"t-new{i}", level="department", parent=gov,
                               credit_code=credit_code(f"1137030500000{i + 5}41"))
     assert count() == before
+
+
+def test_upload_bounds(agencies, staff, settings):
+    from django.core.exceptions import ValidationError
+
+    gov = agencies["gov"]
+    with pytest.raises(ValidationError):
+        supervision.upload_external(gov, [("a.txt", b"x")] * (supervision.MAX_FILES + 1), staff["supervisor"])
+    big = io.BytesIO(b"x" * (supervision.MAX_FILE_BYTES + 10))
+    lines = supervision.upload_external(gov, [("big.txt", big), ("empty.txt", b"")], staff["supervisor"])
+    assert "文件过大" in lines[0] and "无法读取" in lines[1] and not ExternalReport.objects.exists()
