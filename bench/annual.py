@@ -146,13 +146,15 @@ def _load():
     return city, depts
 
 
-def _time(fn) -> float:
-    times = []
+def _time(*fns) -> list[float]:
+    """Median seconds of each function, runs interleaved so load on a shared machine hits all alike."""
+    times = [[] for _ in fns]
     for _ in range(REPEAT):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        for i, fn in enumerate(fns):
+            t = time.perf_counter()
+            fn()
+            times[i].append(time.perf_counter() - t)
+    return [statistics.median(t) for t in times]
 
 
 def _child() -> None:
@@ -184,9 +186,9 @@ def _child() -> None:
 
     all_ids = [a.pk for a in depts]
     compiler.tables(one, YEAR), hand([one.pk])  # warm caches
-    out = {"load_s": load_s,
-           "one": _time(lambda: compiler.tables(one, YEAR)), "one_hand": _time(lambda: hand([one.pk])),
-           "city": _time(lambda: supervision.consolidated(city, YEAR, depts)), "city_hand": _time(lambda: hand(all_ids))}
+    out = {"load_s": load_s}
+    out["one"], out["one_hand"] = _time(lambda: compiler.tables(one, YEAR), lambda: hand([one.pk]))
+    out["city"], out["city_hand"] = _time(lambda: supervision.consolidated(city, YEAR, depts), lambda: hand(all_ids))
     counts = {}
     for n in (max(1, len(depts) // 10), len(depts)):
         with CaptureQueriesContext(connection) as ctx:

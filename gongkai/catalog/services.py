@@ -625,9 +625,10 @@ def table2_by_agency(agency_ids, year: int) -> dict[int, dict[str, dict[str, int
     kinds = TABLE2_KINDS
     filters = _table2_filters(year)
     ids = list(agency_ids)
+    wanted = {c.key for c in layout.proactive_row("regulations").columns}  # only the layout's columns
     rows = {(r["agency_id"], r["doc_kind"]): r for r in Item.objects.published()
             .filter(agency_id__in=ids, doc_kind__in=kinds.values()).values("agency_id", "doc_kind")
-            .annotate(**{k: Count("id", filter=f) for k, f in filters.items()}).order_by()}
+            .annotate(**{k: Count("id", filter=f) for k, f in filters.items() if k in wanted}).order_by()}
     out: dict[int, dict[str, dict[str, int]]] = {}
     for pk in ids:
         out[pk] = {}
