@@ -121,7 +121,7 @@ def load() -> list[str]:
             from .supervision import finding_to_ledger
 
             found = [f for f in compiler.findings(zrzy, YEAR, compiler.build_published(zrzy, YEAR))
-                     if f.rule == "prose_numbers"]
+                     if f.rule == "prose_numbers"]  # the warning the supervisor sees on its page
             if found:
                 finding_to_ledger(zrzy, YEAR, found[0].to_dict(), None, raised_by=zrzy.parent,
                                   found_on=date(2025, 3, 10), due_on=date(2025, 4, 30))

@@ -69,44 +69,83 @@ def agencies_below(root) -> list:
 STATUS_ORDER = {"overdue": 0, "not_started": 1, "drafting": 2, "checked": 3, "published": 4}
 
 
-def report_findings(agency, year: int, published=None):
-    """(report, findings) as the supervisor judges it: the published version in force if there is one,
-    else the report as it would be published now."""
+def judge(year: int, published, tables_report, draft, previous) -> list:
+    """Findings as the supervisor sees them: on the published version in force if there is one; else on
+    the live tables with the sections staff edited (the rest is drafted from the same data, so it agrees;
+    the ``sections`` rule needs all three texts and is left to the agency's own page)."""
     from gongkai.report import checks
 
+    if published is not None:
+        found = checks.check(published.report(), previous)
+    else:
+        tables_report.sections = {k: v for k, v in ((draft.sections if draft else {}) or {}).items() if v}
+        found = [f for f in checks.check(tables_report, previous) if f.rule != "sections"]
+    return sorted(found, key=lambda f: f.severity != checks.ERROR)
+
+
+def report_findings(agency, year: int, published=None) -> list:
+    """``judge`` for one agency (the finding → ledger action looks its finding up again here)."""
     from . import compile as compiler
 
-    report = published.report() if published is not None else compiler.build(agency, year)
+    draft = compiler.get_draft(agency, year)
     previous, _ = compiler.previous_report(agency, year)
-    return report, checks.check(report, previous)
+    return judge(year, published, None if published else compiler.tables(agency, year), draft, previous)
 
 
-def overview(root, year: int, today: date | None = None) -> dict:
+def _previous(year: int, agencies, drafts) -> dict:
+    """Last year's report per agency, as ``compile.previous_report`` picks it, in one query."""
+    from gongkai.portal.models import PublishedReport
+    from gongkai.report.errors import ReportError
+    from gongkai.report.model import Report
+
+    out = {}
+    for p in PublishedReport.current().filter(agency__in=agencies, year=year - 1):
+        try:
+            out[p.agency_id] = p.report()
+        except ReportError:
+            continue
+    for pk, d in drafts.items():
+        if pk not in out and d.previous_data:
+            try:
+                out[pk] = Report.from_dict(d.previous_data)
+            except ReportError:
+                continue
+    return out
+
+
+def overview(root, year: int, today: date | None = None, agencies=None, per=None) -> dict:
     """Every agency below ``root`` for ``year``: status, deadline, error and warning counts, late first;
-    outside agencies' uploaded reports are listed and counted too, marked as imported."""
+    outside agencies' uploaded reports are listed and counted too, marked as imported. A fixed number
+    of queries whatever the number of agencies (``per``: their live tables, if already built)."""
     from gongkai.portal.models import PublishedReport
     from gongkai.report import checks
 
     from . import compile as compiler
-    from .models import ExternalReport
+    from .models import ExternalReport, PlatformFacts, ProactiveStats, ReportDraft
 
     today = today or timezone.localdate()
-    agencies = agencies_below(root)
+    agencies = agencies if agencies is not None else agencies_below(root)
     published = {p.agency_id: p for p in PublishedReport.current().filter(agency__in=agencies, year=year)}
+    drafts = {d.agency_id: d for d in ReportDraft.objects.filter(agency__in=agencies, year=year)}
+    inputs = set(ProactiveStats.objects.filter(agency__in=agencies, year=year).values_list("agency_id", flat=True))
+    inputs |= set(PlatformFacts.objects.filter(agency__in=agencies, year=year).values_list("agency_id", flat=True))
+    previous = _previous(year, agencies, drafts)
+    per = per if per is not None else compiler.tables_for([a for a in agencies if a.pk not in published], year)
     in_ledger = set(LedgerEntry.objects.filter(agency__in=agencies, report_year=year)
                     .values_list("agency_id", "problem"))
     rows = []
     for agency in agencies:
         pub = published.get(agency.pk)
-        st = compiler.status(agency, year, today=today, published=pub or False)
-        _report, found = report_findings(agency, year, pub)
+        st = compiler.status(agency, year, today=today, published=pub or False, draft=drafts.get(agency.pk, False),
+                             has_inputs=agency.pk in inputs)
+        found = judge(year, pub, per.get(agency.pk), drafts.get(agency.pk), previous.get(agency.pk))
         rows.append({"name": agency.name, "slug": agency.slug, "status": st.code, "status_label": st.label,
                      "deadline": st.deadline, "late": st.late, "version": st.version,
                      "published_at": st.published_at, "imported": False,
                      "errors": sum(f.severity == checks.ERROR for f in found),
                      "warnings": sum(f.severity != checks.ERROR for f in found),
                      "findings": [{**f.to_dict(), "in_ledger": (agency.pk, ledger_problem(year, f.message)) in in_ledger}
-                                  for f in sorted(found, key=lambda f: f.severity != checks.ERROR)]})
+                                  for f in found]})
     for ext in ExternalReport.objects.filter(supervisor=root, year=year):
         rows.append({"name": ext.agency_name, "slug": "", "status": "published", "status_label": "已发布（外部导入）",
                      "deadline": None, "late": False, "version": 0, "published_at": ext.uploaded_at,
@@ -116,7 +155,7 @@ def overview(root, year: int, today: date | None = None) -> dict:
     return {"rows": rows, "agencies": agencies}
 
 
-def consolidated(root, year: int, agencies=None) -> tuple:
+def consolidated(root, year: int, agencies=None, per=None) -> tuple:
     """(summed Report of every agency below ``root`` plus uploaded outside reports, per-agency Reports,
     names of agencies whose table 二 statistics are missing). A fixed number of queries."""
     from gongkai.report.layouts import layout_for_year
@@ -126,7 +165,7 @@ def consolidated(root, year: int, agencies=None) -> tuple:
     from .models import ExternalReport
 
     agencies = agencies if agencies is not None else agencies_below(root)
-    per = compiler.tables_for(agencies, year)
+    per = per if per is not None else compiler.tables_for(agencies, year)
     externals = []
     for ext in ExternalReport.objects.filter(supervisor=root, year=year):
         try:
@@ -319,9 +358,12 @@ def page_data(root, year: int) -> dict:
     """All the supervision page shows, computed once (the view and the XLSX export share it)."""
     from gongkai.applications.services import answered_in_time_by_agency
 
-    ov = overview(root, year)
-    agencies = ov["agencies"]
-    total, named, missing = consolidated(root, year, agencies)
+    from . import compile as compiler
+
+    agencies = agencies_below(root)
+    per = compiler.tables_for(agencies, year)
+    total, named, missing = consolidated(root, year, agencies, per)  # sums before judge() sets sections
+    ov = overview(root, year, agencies=agencies, per=per)
     by_id = answered_in_time_by_agency([a.pk for a in agencies], year)
     in_time = {a.name: by_id.get(a.pk, (0, 0)) for a in agencies}
     rank = ranking(named, in_time)

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from gongkai.agencies.models import Agency
 from gongkai.agencies.permissions import agency_required
-from gongkai.report import checks
 from gongkai.report.render import TABLE_CSS
 from gongkai.report.render.html import render_tables_html
 
@@ -79,8 +78,7 @@ def to_ledger(request, agency, year):
         raise Http404("没有找到该机关或核对发现。")
     from gongkai.portal.models import PublishedReport
 
-    _report, found = supervision.report_findings(target, year, PublishedReport.latest(target, year))
-    found = sorted(found, key=lambda f: f.severity != checks.ERROR)
+    found = supervision.report_findings(target, year, PublishedReport.latest(target, year))
     if int(index) >= len(found):
         raise Http404("没有找到该核对发现。")
     supervision.finding_to_ledger(target, year, found[int(index)].to_dict(), request.user, raised_by=root,

@@ -6,7 +6,6 @@ import pytest
 
 from gongkai.applications import services
 from tests.applications.conftest import applicant
-from tests.conftest import PASSWORD  # noqa: F401
 
 
 def answer(app, staff, outcome, on):

@@ -103,3 +103,35 @@ def test_upload_bounds(agencies, staff, settings):
     big = io.BytesIO(b"x" * (supervision.MAX_FILE_BYTES + 10))
     lines = supervision.upload_external(gov, [("big.txt", big), ("empty.txt", b"")], staff["supervisor"])
     assert "文件过大" in lines[0] and "无法读取" in lines[1] and not ExternalReport.objects.exists()
+
+
+def test_overview_query_count_does_not_grow_with_agencies(agencies, staff, stats):
+    from tests.conftest import credit_code
+
+    gov = agencies["gov"]
+    stats()
+    compiler.publish(agencies["own"], 2024, staff["head"])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            rows = supervision.overview(gov, 2024, today=date(2025, 2, 3))["rows"]
+        return len(ctx.captured_queries), rows
+
+    before, rows = count()
+    assert [r["status"] for r in rows] == ["overdue", "published"]
+    for i in range(5):
+        Agency.objects.create(name=f"测试区新局{i}", slug=f"t-new{i}", level="department", parent=gov,
+                              credit_code=credit_code(f"1137030500000{i + 5}41"))
+    after, rows = count()
+    assert after == before and len(rows) == 7
+
+
+def test_export_keeps_text_as_text(agencies, staff):
+    from openpyxl import load_workbook
+
+    gov = agencies["gov"]
+    agencies["other"].name = "=HYPERLINK(\"http://x\")"
+    agencies["other"].save()
+    wb = load_workbook(io.BytesIO(supervision.export_xlsx(gov, 2024, supervision.page_data(gov, 2024))))
+    names = [row[0].value for row in wb["报告状态"].iter_rows(min_row=2)]
+    assert "'=HYPERLINK(\"http://x\")" in names
