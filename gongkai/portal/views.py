@@ -156,7 +156,7 @@ def report(request, slug, year):
         before=[(SECTION_TITLES["1"], prose["1"])],
         tables=mark_safe(render_tables_html(rep)),
         after=[(SECTION_TITLES[n], prose[n]) for n in ("5", "6")],
-        formats=[f for f in FORMATS if f != "html"], versions=versions, latest=versions[0]["version"]))
+        formats=list(FORMATS), versions=versions, latest=versions[0]["version"]))
 
 
 def report_file(request, slug, year, fmt):

@@ -156,6 +156,9 @@ def test_published_report_from_live_data(client, agency, make_item):
     assert "已被第2版更正" in old
     assert client.get(f"/gk/test-xzsp/reports/{year}.json?version=1").json()["proactive"]["normative_documents"]["in_force"] == 1
     assert client.get(f"/gk/test-xzsp/reports/{year}.json").json()["proactive"]["normative_documents"]["in_force"] == 2
+    for fmt in ("html", "docx", "pdf", "xlsx", "json"):  # every published form, per version
+        assert f'href="/gk/test-xzsp/reports/{year}.{fmt}?version=2"' in page
+        assert client.get(f"/gk/test-xzsp/reports/{year}.{fmt}?version=1").status_code == 200
     assert client.get(f"/gk/test-xzsp/reports/{year}/?version=9").status_code == 404
     assert client.get(f"/gk/test-xzsp/reports/{year}/?version=x").status_code == 404
     assert client.get("/gk/test-xzsp/reports/").content.decode().count(f"{year}年政府信息公开工作年度报告") == 1
