@@ -130,3 +130,29 @@ def test_ledger_pages_and_other_agency_entry_is_404(client, agencies, staff):
                 {"closed_on": "2024-05-20", "measure": "重新核对分类", "note": "已整改"})
     assert LedgerEntry.objects.get(pk=entry.pk).closed_on == date(2024, 5, 20)
     assert LedgerEntry.objects.get(pk=foreign.pk).closed_on is None
+
+
+def test_proposals_and_facts_pages(client, agencies, staff):
+    from gongkai.annual import compile as compiler
+    from gongkai.annual.models import PlatformFacts, Proposal
+
+    own = agencies["own"]
+    login(client, staff["handler"])
+    url = reverse("annual:proposals", args=[own.slug])
+    data = {"kind": "cppcc", "number": "2024-1", "title": "关于优化营商环境的提案", "received_on": "2024-03-01",
+            "answered_on": "2024-02-01", "result": ""}
+    assert "办复日期不能早于交办日期" in client.post(url, data).content.decode()
+    data["answered_on"] = "2024-05-01"
+    assert client.post(url, data).status_code == 302
+    r = client.post(url, data)  # same number again: a Chinese message, not a crash
+    assert r.status_code == 200 and Proposal.objects.count() == 1 and 'class="errors"' in r.content.decode()
+    r = client.post(reverse("annual:inputs", args=[own.slug, 2024]), {
+        "save_facts": "1", "facts-print_count": "16", "facts-print_outlets": "《测试信息》", "facts-new_media_count": "30",
+        "facts-new_media_outlets": "", "facts-gazette_count": "0", "facts-media_count": "40", "facts-media_outlets": "",
+        "facts-other_items": "年度工作要点落实情况。按要点推进。"})
+    assert r.status_code == 302 and PlatformFacts.objects.get(agency=own, year=2024).print_count == 16
+    s1, s6 = (compiler.build(own, 2024).sections[k] for k in ("1", "6"))
+    assert "《测试信息》等刊发信息16条" in s1
+    assert "收到政协提案1件，办复率100%" in s6 and "（三）年度工作要点落实情况。按要点推进。" in s6
+    login(client, staff["other_handler"])
+    assert client.get(url).status_code == 404
