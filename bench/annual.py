@@ -57,20 +57,6 @@ SELECT agency_id, doc_kind,
 HAND_STATS = "SELECT * FROM annual_proactivestats WHERE agency_id = ANY(%(ids)s) AND year = %(year)s"
 
 
-def _ensure_database() -> bool:
-    import psycopg
-
-    base, _, name = PG_URL.rpartition("/")
-    try:
-        with psycopg.connect(base + "/postgres", autocommit=True, connect_timeout=5) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        print(f"PostgreSQL 不可用（{PG_URL}），跳过年度报告基准：{str(exc).splitlines()[0]}")
-        return False
-    return True
-
-
 def _agencies():
     from stdnum.cn import uscc
 
@@ -199,7 +185,9 @@ def _child() -> None:
 
 
 def run() -> None:
-    if not _ensure_database():
+    from bench.applications import _ensure_database
+
+    if not _ensure_database(PG_URL, "年度报告基准"):
         return
     env = dict(os.environ, DATABASE_URL=PG_URL)
     proc = subprocess.run([sys.executable, "-c", "import bench.annual as b; b._child()"], env=env,

@@ -294,22 +294,30 @@ def stats_template(request):
     return response
 
 
+def _add_record(request, agency, form, save, done: str) -> bool:
+    """POST of a register form (proposals, ledger): permission, validation, the service's own checks."""
+    if request.method != "POST":
+        return False
+    if not can(request.user, "report.edit", agency):
+        raise PermissionDenied("您在该机关没有此项操作权限。")
+    if not form.is_valid():
+        return False
+    try:
+        save(form.save(commit=False), request.user, request=request)
+    except ValidationError as exc:
+        for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+            for e in errs:
+                form.add_error(field if field in form.fields else None, e)
+        return False
+    messages.success(request, done)
+    return True
+
+
 @agency_required("report.view")
 def proposals(request, agency):
     form = ProposalForm(request.POST or None, instance=Proposal(agency=agency))
-    if request.method == "POST":
-        if not can(request.user, "report.edit", agency):
-            raise PermissionDenied("您在该机关没有此项操作权限。")
-        if form.is_valid():
-            try:
-                inputs.save_proposal(form.save(commit=False), request.user, request=request)
-            except ValidationError as exc:
-                for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-                    for e in errs:
-                        form.add_error(field if field in form.fields else None, e)
-            else:
-                messages.success(request, "已登记。")
-                return redirect("annual:proposals", agency.slug)
+    if _add_record(request, agency, form, inputs.save_proposal, "已登记。"):
+        return redirect("annual:proposals", agency.slug)
     rows = [{"kind": p.get_kind_display(), "number": p.number, "title": p.title, "received": p.received_on,
              "answered": p.answered_on, "result": p.result} for p in Proposal.objects.filter(agency=agency)]
     return render(request, "annual/proposals.html", {"agency": agency, "rows": rows, "form": form,
@@ -319,17 +327,8 @@ def proposals(request, agency):
 @agency_required("report.view")
 def ledger(request, agency):
     form = LedgerForm(request.POST or None, instance=LedgerEntry(agency=agency))
-    if request.method == "POST":
-        if not can(request.user, "report.edit", agency):
-            raise PermissionDenied("您在该机关没有此项操作权限。")
-        if form.is_valid():
-            try:
-                inputs.save_ledger_entry(form.save(commit=False), request.user, request=request)
-            except ValidationError as exc:
-                form.add_error(None, "；".join(exc.messages))
-            else:
-                messages.success(request, "已登记整改台账。")
-                return redirect("annual:ledger", agency.slug)
+    if _add_record(request, agency, form, inputs.save_ledger_entry, "已登记整改台账。"):
+        return redirect("annual:ledger", agency.slug)
     today = timezone.localdate()
     rows = [ledger_row(e, today) for e in
             LedgerEntry.objects.filter(agency=agency).select_related("raised_by").order_by("closed_on", "due_on", "id")]
