@@ -215,3 +215,21 @@ def test_reminders_before_deadline_and_supervisor_when_late(agencies, staff, sta
     assert [(a.name, overdue) for a, _y, _d, overdue in late[staff["supervisor"]]] == [(other.name, True)]
     assert tasks.send_report_reminders.call(on="2025-02-03") >= 2
     assert any("已逾期" in m.body and "第四十九条" in m.body for m in mailoutbox)
+
+
+def test_cli_publish_and_correct(agencies, stats, capsys):
+    from gongkai.cli import main
+
+    own = agencies["own"]
+    stats()
+    assert main(["annual", "publish", "--agency", own.name, "--year", "2024"]) == 0
+    assert "第 1 版" in capsys.readouterr().out
+    stats(licensing=12)
+    assert main(["annual", "publish", "--agency", own.credit_code, "--year", "2024"]) == 1
+    assert "请填写更正说明" in capsys.readouterr().err
+    assert main(["annual", "publish", "--agency", own.name, "--year", "2024", "--note", "更正行政许可数量"]) == 0
+    v2 = PublishedReport.latest(own, 2024)
+    assert (v2.version, v2.correction_note, v2.report().get("proactive.licensing.decisions")) == (2, "更正行政许可数量", 12)
+    with pytest.raises(SystemExit) as exc:  # argparse: usage error, exit 2, one Chinese line
+        main(["annual", "publish", "--agency", own.name, "--year", "二〇二四"])
+    assert exc.value.code == 2 and "年度应为四位数字年份" in capsys.readouterr().err
