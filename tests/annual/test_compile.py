@@ -61,6 +61,11 @@ def test_edited_prose_number_is_found_and_restoring_the_draft_clears_it(agencies
     found = compiler.findings(own, 2024, report)
     assert [f.rule for f in found] == ["prose_numbers"] and "5件" in found[0].message
     assert AuditEntry.objects.filter(action="report.edit", agency=own).count() == 1
+    # A table 二 figure restated in the prose is checked too.
+    wrong = drafted["1"].replace("行政许可决定10件", "行政许可决定11件")
+    compiler.save_sections(own, 2024, {"1": wrong}, staff["handler"])
+    (f,) = compiler.findings(own, 2024, compiler.build(own, 2024))
+    assert f.cells == ["proactive.licensing.decisions"] and "为 10" in f.message
     compiler.save_sections(own, 2024, {"1": "", "5": "", "6": ""}, staff["handler"])  # back to the draft
     report, _ = compiler.compile_report(own, 2024)
     assert compiler.findings(own, 2024, report) == []
