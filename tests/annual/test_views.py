@@ -156,3 +156,17 @@ def test_proposals_and_facts_pages(client, agencies, staff):
     assert "收到政协提案1件，办复率100%" in s6 and "（三）年度工作要点落实情况。按要点推进。" in s6
     login(client, staff["other_handler"])
     assert client.get(url).status_code == 404
+
+
+def test_only_the_table_css_is_inline(client, agencies, staff):
+    """The production CSP allows one inline style block by hash: the report tables' CSS."""
+    import re
+
+    from gongkai.report.render import TABLE_CSS
+
+    login(client, staff["supervisor"])
+    for url in (reverse("annual:compile", args=[agencies["own"].slug, 2024]),
+                reverse("annual:supervise", args=[agencies["gov"].slug, 2024])):
+        page = client.get(url).content.decode()
+        assert re.findall(r"<style>(.*?)</style>", page, re.S) == [TABLE_CSS]
+        assert "<script" not in page
