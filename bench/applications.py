@@ -35,16 +35,17 @@ SELECT applicant_type, outcome,
 """
 
 
-def _ensure_database() -> bool:
+def _ensure_database(url: str = PG_URL, what: str = "依申请公开聚合基准") -> bool:
+    """Create the throw-away bench database if missing; False (with a message) if PostgreSQL is down."""
     import psycopg
 
-    base, _, name = PG_URL.rpartition("/")
+    base, _, name = url.rpartition("/")
     try:
         with psycopg.connect(base + "/postgres", autocommit=True, connect_timeout=5) as conn:
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
                 conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as exc:
-        print(f"PostgreSQL 不可用（{PG_URL}），跳过依申请公开聚合基准：{str(exc).splitlines()[0]}")
+        print(f"PostgreSQL 不可用（{url}），跳过{what}：{str(exc).splitlines()[0]}")
         return False
     return True
 

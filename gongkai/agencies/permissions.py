@@ -41,6 +41,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "catalog.publish": frozenset({R.REVIEWER, R.HEAD}),
     "report.view": BUSINESS | {R.SUPERVISOR},
     "report.edit": frozenset({R.HANDLER, R.REVIEWER, R.HEAD}),
+    # The annual report is published by the agency (Art. 49): the disclosure office head signs it off.
+    "report.publish": frozenset({R.REVIEWER, R.HEAD}),
     "agency.manage_staff": frozenset({R.ADMIN}),
     "agency.manage": frozenset({R.ADMIN}),
     "audit.read": frozenset({R.AUDITOR}),

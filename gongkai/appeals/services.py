@@ -66,6 +66,11 @@ def table4(agency, year: int) -> dict[str, dict[str, int]]:
 
     Counting rule (platform convention): an appeal counts in the year it was decided, with its result;
     one filed in or before the year and not decided by 31 December counts as pending."""
+    return table4_by_agency([agency.pk], year)[agency.pk]
+
+
+def table4_by_agency(agency_ids, year: int) -> dict[int, dict[str, dict[str, int]]]:
+    """``table4`` for many agencies in one GROUP BY query (supervision totals): {agency id: table}."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     decided = Q(decided_on__gte=start, decided_on__lte=end)
     aggregates = {}
@@ -73,10 +78,34 @@ def table4(agency, year: int) -> dict[str, dict[str, int]]:
         for result in RESULTS:
             aggregates[f"{kind}__{result}"] = Count("pk", filter=Q(kind=kind, result=result) & decided)
         aggregates[f"{kind}__pending"] = Count("pk", filter=Q(kind=kind) & pending_at(end))
-    counts = Appeal.objects.filter(agency=agency).aggregate(**aggregates)
-    out: dict[str, dict[str, int]] = {}
-    for kind, _label in APPEAL_GROUPS:
-        row = {part: counts[f"{kind}__{part}"] for part in (*RESULTS, "pending")}
-        row["total"] = sum(row.values())
-        out[kind] = row
-    return out
+    ids = list(agency_ids)
+    found = {r["agency_id"]: r for r in Appeal.objects.filter(agency_id__in=ids).values("agency_id")
+             .annotate(**aggregates).order_by()}
+    tables = {}
+    for pk in ids:
+        counts = found.get(pk, {})
+        out: dict[str, dict[str, int]] = {}
+        for kind, _label in APPEAL_GROUPS:
+            row = {part: counts.get(f"{kind}__{part}", 0) for part in (*RESULTS, "pending")}
+            row["total"] = sum(row.values())
+            out[kind] = row
+        tables[pk] = out
+    return tables
+
+
+def table4_appeals(agency, year: int, group: str, column: str):
+    """The appeals behind one cell of ``table4`` (the annual report's drill-down), same counting rule."""
+    if group not in dict(APPEAL_GROUPS):
+        return Appeal.objects.none()
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    decided = Q(decided_on__gte=start, decided_on__lte=end)
+    qs = Appeal.objects.filter(agency=agency, kind=group)
+    if column in RESULTS:
+        qs = qs.filter(decided, result=column)
+    elif column == "pending":
+        qs = qs.filter(pending_at(end))
+    elif column == "total":
+        qs = qs.filter((decided & ~Q(result="")) | pending_at(end))
+    else:
+        return Appeal.objects.none()
+    return qs.order_by("filed_on", "id")

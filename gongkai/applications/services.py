@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from gongkai.agencies import audit
@@ -850,20 +850,27 @@ def table3(agency, year: int) -> dict[str, dict[str, int]]:
     31 December and not answered by then, and as carried over when received before 1 January and not
     answered before it — so last year's carried_forward is this year's carried_over.
     """
+    return table3_by_agency([agency.pk], year)[agency.pk]
+
+
+def table3_by_agency(agency_ids, year: int) -> dict[int, dict[str, dict[str, int]]]:
+    """``table3`` for many agencies in one GROUP BY query (supervision totals): {agency id: table}."""
     jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
     not_answered_before = Q(replied_on__isnull=True) | Q(replied_on__gte=jan1)
+    ids = list(agency_ids)
     rows = (Application.objects
-            .filter(agency=agency, received_on__isnull=False, received_on__lte=dec31)
+            .filter(agency_id__in=ids, received_on__isnull=False, received_on__lte=dec31)
             .filter(not_answered_before)
-            .values("applicant_type", "outcome")
+            .values("agency_id", "applicant_type", "outcome")
             .annotate(new=Count("id", filter=Q(received_on__gte=jan1)),
                       over=Count("id", filter=Q(received_on__lt=jan1)),
                       done=Count("id", filter=Q(replied_on__lte=dec31)),
                       forward=Count("id", filter=Q(replied_on__isnull=True) | Q(replied_on__gt=dec31)))
             .order_by())
     layout = LAYOUTS["2021"]
-    out = _zero_rows(r.key for r in layout.applications)
+    tables = {pk: _zero_rows(r.key for r in layout.applications) for pk in ids}
     for r in rows:
+        out = tables[r["agency_id"]]
         part = r["applicant_type"]
         cells = (("new_received", r["new"]), ("carried_over", r["over"]), ("carried_forward", r["forward"]))
         if r["outcome"]:
@@ -871,17 +878,18 @@ def table3(agency, year: int) -> dict[str, dict[str, int]]:
         for key, n in cells:
             out[key][part] += n
             out[key]["total"] += n
-    return out
+    return tables
 
 
-def build_report(agency, year: int) -> Report:
-    """A Report of ``year`` with table 三 from the cases (other tables left empty, i.e. zero).
+def build_report(agency, year: int, t3: dict | None = None) -> Report:
+    """A Report of ``year`` with table 三 from the cases (other tables left empty, i.e. zero); ``t3``
+    when the caller already counted it (``table3_by_agency``).
 
     Years before 2021 use layout 2019, where the three 其他处理 rows are one row ``other``.
     """
     layout = layout_for_year(year)
     report = Report.empty(layout=layout, year=year, agency=agency.name)
-    t3 = table3(agency, year)
+    t3 = t3 if t3 is not None else table3(agency, year)
     if layout == "2019":
         keys = {r.key for r in LAYOUT_2021_COLLAPSED_OTHER_ROWS}
         other = _zero_rows(["other"])["other"]
@@ -892,6 +900,59 @@ def build_report(agency, year: int) -> Report:
         t3 = {k: v for k, v in t3.items() if k in keys}
     report.applications = t3
     return report
+
+
+def table3_cases(agency, year: int, row: str, column: str):
+    """The cases behind one cell of ``table3`` (the annual report's drill-down), by the same counting
+    rules: new in the year received, processed in the year answered, carried forward when unanswered
+    on 31 December. ``column`` is an applicant type or ``total``; ``other`` is the 2019 single row."""
+    jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
+    qs = (Application.objects.filter(agency=agency, received_on__isnull=False, received_on__lte=dec31)
+          .filter(Q(replied_on__isnull=True) | Q(replied_on__gte=jan1)))
+    done = Q(replied_on__lte=dec31) & ~Q(outcome="")
+    outcome_rows = {r.key for r in LAYOUTS["2021"].applications if r.is_outcome}
+    if row == "new_received":
+        qs = qs.filter(received_on__gte=jan1)
+    elif row == "carried_over":
+        qs = qs.filter(received_on__lt=jan1)
+    elif row == "carried_forward":
+        qs = qs.filter(Q(replied_on__isnull=True) | Q(replied_on__gt=dec31))
+    elif row == "total_processed":
+        qs = qs.filter(done)
+    elif row in outcome_rows:
+        qs = qs.filter(done, outcome=row)
+    elif row == "other":
+        qs = qs.filter(done, outcome__in=LAYOUTS["2021"].other_subrows)
+    else:
+        return Application.objects.none()
+    if column != "total":
+        if column not in APPLICANT_PARTS:
+            return Application.objects.none()
+        qs = qs.filter(applicant_type=column)
+    return qs.order_by("received_on", "id")
+
+
+def answered_in_time(agency, year: int) -> tuple[int, int]:
+    """(cases answered in ``year``, of which answered by their due date) — for section 一 of the report."""
+    rows = Application.objects.filter(agency=agency, replied_on__year=year).aggregate(
+        answered=Count("id"), in_time=Count("id", filter=Q(due_on__isnull=False, replied_on__lte=F("due_on"))))
+    return rows["answered"], rows["in_time"]
+
+
+def answered_in_time_by_agency(agency_ids, year: int) -> dict[int, tuple[int, int]]:
+    """``answered_in_time`` for many agencies in one query: {agency id: (answered, in time)}."""
+    rows = (Application.objects.filter(agency_id__in=list(agency_ids), replied_on__year=year)
+            .values("agency_id").annotate(answered=Count("id"),
+                                          in_time=Count("id", filter=Q(due_on__isnull=False, replied_on__lte=F("due_on"))))
+            .order_by())
+    return {r["agency_id"]: (r["answered"], r["in_time"]) for r in rows}
+
+
+def fees_collected(agency, year: int) -> tuple[int, int]:
+    """(fees paid in ``year``, total in yuan) — the processing fees section 六 reports (Art. 42)."""
+    rows = Application.objects.filter(agency=agency, fee_paid_on__year=year, fee_amount__isnull=False).aggregate(
+        n=Count("id"), total=Sum("fee_amount"))
+    return rows["n"], rows["total"] or 0
 
 
 def carried_over(agency, year: int):

@@ -627,24 +627,53 @@ def table2(agency, year: int) -> dict[str, dict[str, int]]:
     """Rows ``regulations`` and ``normative_documents`` of Report.proactive for ``year``, keyed by the
     columns of the layout in force (gongkai.report.layouts): 2021 layout issued / repealed / in_force,
     2019 layout made / published / total_published. Counts published catalogue items only."""
-    layout = LAYOUTS[layout_for_year(year)]
+    return table2_by_agency([agency.pk], year)[agency.pk]
+
+
+TABLE2_KINDS = {"regulations": Item.DocKind.REGULATION, "normative_documents": Item.DocKind.NORMATIVE}
+
+
+def _table2_filters(year: int) -> dict[str, Q]:
+    """What each column of table 二 (1) counts among published regulations / normative documents."""
     end = date(year, 12, 31)
-    kinds = {"regulations": Item.DocKind.REGULATION, "normative_documents": Item.DocKind.NORMATIVE}
-    base = Item.objects.published().filter(agency=agency)
-    out: dict[str, dict[str, int]] = {}
-    for key, kind in kinds.items():
-        docs = base.filter(doc_kind=kind)
-        not_ended = Q(validity=Item.Validity.VALID) | Q(validity_date__isnull=True) | Q(validity_date__gt=end)
-        values = {
-            "issued": docs.filter(issued_on__year=year).count(),
-            "repealed": docs.filter(validity=Item.Validity.REPEALED, validity_date__year=year).count(),
-            "in_force": docs.filter(issued_on__lte=end).filter(not_ended).count(),
-            "made": docs.filter(issued_on__year=year).count(),
-            "published": docs.filter(date_published__year=year).count(),
-            "total_published": docs.filter(date_published__lte=end).count(),
-        }
-        out[key] = {c.key: values[c.key] for c in layout.proactive_row(key).columns}
+    not_ended = Q(validity=Item.Validity.VALID) | Q(validity_date__isnull=True) | Q(validity_date__gt=end)
+    return {
+        "issued": Q(issued_on__year=year),
+        "repealed": Q(validity=Item.Validity.REPEALED, validity_date__year=year),
+        "in_force": Q(issued_on__lte=end) & not_ended,
+        "made": Q(issued_on__year=year),
+        "published": Q(date_published__year=year),
+        "total_published": Q(date_published__lte=end),
+    }
+
+
+def table2_by_agency(agency_ids, year: int) -> dict[int, dict[str, dict[str, int]]]:
+    """``table2`` for many agencies in one GROUP BY query (supervision totals): {agency id: rows}."""
+    layout = LAYOUTS[layout_for_year(year)]
+    kinds = TABLE2_KINDS
+    filters = _table2_filters(year)
+    ids = list(agency_ids)
+    wanted = {c.key for c in layout.proactive_row("regulations").columns}  # only the layout's columns
+    rows = {(r["agency_id"], r["doc_kind"]): r for r in Item.objects.published()
+            .filter(agency_id__in=ids, doc_kind__in=kinds.values()).values("agency_id", "doc_kind")
+            .annotate(**{k: Count("id", filter=f) for k, f in filters.items() if k in wanted}).order_by()}
+    out: dict[int, dict[str, dict[str, int]]] = {}
+    for pk in ids:
+        out[pk] = {}
+        for key, kind in kinds.items():
+            values = rows.get((pk, kind), {})
+            out[pk][key] = {c.key: values.get(c.key, 0) for c in layout.proactive_row(key).columns}
     return out
+
+
+def table2_items(agency, year: int, row: str, column: str):
+    """The published items behind one cell of ``table2`` (the annual report's drill-down): the same
+    filters as the count, so the list and the number always agree. Unknown row or column → none."""
+    filters = _table2_filters(year)
+    if row not in TABLE2_KINDS or column not in filters:
+        return Item.objects.none()
+    return (Item.objects.published().filter(agency=agency, doc_kind=TABLE2_KINDS[row]).filter(filters[column])
+            .order_by("-issued_on", "-id"))
 
 
 def category_counts(agency, year: int, include_empty: bool = False) -> list[tuple[str, int]]:

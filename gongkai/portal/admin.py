@@ -13,5 +13,8 @@ class PortalSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(PublishedReport)
 class PublishedReportAdmin(admin.ModelAdmin):
-    list_display = ("agency", "year", "published_at")
-    readonly_fields = ("data",)
+    list_display = ("agency", "year", "version", "published_at")
+    readonly_fields = ("data", "content_hash", "version", "correction_note", "published_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a published version is frozen; corrections are new versions

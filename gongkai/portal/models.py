@@ -8,6 +8,7 @@ Both are created in migration 0002 (vendor-specific).
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -49,28 +50,51 @@ class PortalSettings(models.Model):
 
 
 class PublishedReport(models.Model):
-    """An annual report (Art. 49, 50) as published on the portal: canonical JSON of
-    ``gongkai.report.model.Report.to_dict()``, rendered with ``gongkai.report.render``."""
+    """One published version of an annual report (Art. 49, 50): a frozen snapshot of the canonical JSON
+    of ``gongkai.report.model.Report.to_dict()`` with its SHA-256, rendered with ``gongkai.report.render``.
+    A correction is a new version with a 更正说明; earlier versions are kept."""
 
     agency = models.ForeignKey("agencies.Agency", verbose_name="机关", on_delete=models.CASCADE,
                                related_name="published_reports")
     year = models.PositiveSmallIntegerField("年度")
+    version = models.PositiveSmallIntegerField("版本", default=1)
     data = models.JSONField("报告数据")
+    content_hash = models.CharField("内容摘要（SHA-256）", max_length=64, blank=True)
+    correction_note = models.TextField("更正说明", blank=True)
     published_at = models.DateTimeField("发布时间")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
 
     class Meta:
         verbose_name = "已发布年度报告"
         verbose_name_plural = "已发布年度报告"
-        ordering = ["agency", "-year"]
-        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="portal_report_unique_year")]
+        ordering = ["agency", "-year", "-version"]
+        constraints = [models.UniqueConstraint(fields=["agency", "year", "version"], name="portal_report_unique_version")]
 
     def __str__(self) -> str:
-        return f"{self.agency} {self.year}年度报告"
+        return f"{self.agency} {self.year}年度报告（第{self.version}版）"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("已发布的年度报告不能修改，请发布更正版本。")
+        super().save(*args, **kwargs)
 
     def report(self):
         from gongkai.report.model import Report
 
         return Report.from_dict(self.data)
+
+    @classmethod
+    def latest(cls, agency, year):
+        """The version in force (the highest), or None."""
+        return cls.objects.filter(agency=agency, year=year).order_by("-version").first()
+
+    @classmethod
+    def current(cls):
+        """The version in force of every published report (one row per agency and year)."""
+        newer = cls.objects.filter(agency=models.OuterRef("agency"), year=models.OuterRef("year"),
+                                   version__gt=models.OuterRef("version"))
+        return cls.objects.filter(~models.Exists(newer))
 
 
 class SearchDoc(models.Model):

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.utils import timezone
 
 from gongkai.law import fees, periods
 
@@ -135,34 +133,15 @@ def browse(agency, category=None, year=None, validity=None, page=1):
 # -- annual reports (Art. 49, 50) ----------------------------------------------------------------------
 
 def build_report(agency, year: int):
-    """The annual report of ``agency`` for ``year`` from live data: table 二 (regulations and
-    normative documents) and the category sentence of section 一 from the catalogue, table 三 from
-    the applications, table 四 from the appeals. Cells the platform does not record (licensing,
-    punishment and coercion decisions, fees) are left empty (None), never guessed."""
-    from gongkai.appeals.services import table4
-    from gongkai.applications.services import build_report as applications_report
-    from gongkai.catalog.services import narrative, table2
+    """The annual report of ``agency`` for ``year`` as it would be published now: tables from live data
+    and the recorded statistics, sections as drafted or edited (``gongkai.annual.compile``)."""
+    from gongkai.annual.compile import build
 
-    report = applications_report(agency, year)
-    for key, _col, _value in list(report.cells()):
-        table, row, _ = key.split(".")
-        if table == "appeals" or (table == "proactive" and row not in ("regulations", "normative_documents")):
-            report.set(key, None)
-    for row, cols in table2(agency, year).items():
-        for col, n in cols.items():
-            report.set(f"proactive.{row}.{col}", n)
-    for group, cols in table4(agency, year).items():
-        for col, n in cols.items():
-            report.set(f"appeals.{group}.{col}", n)
-    report.sections["1"] = narrative(agency, year)
-    return report
+    return build(agency, year)
 
 
-@transaction.atomic
-def publish_report(agency, year: int, report=None) -> PublishedReport:
-    """Publish (or republish) ``agency``'s report for ``year``: ``report`` or one built from live data."""
-    report = report or build_report(agency, year)
-    data = report.to_dict()
-    obj, _ = PublishedReport.objects.update_or_create(
-        agency=agency, year=year, defaults={"data": data, "published_at": timezone.now()})
-    return obj
+def publish_report(agency, year: int, report=None, *, user=None, correction_note: str = "") -> PublishedReport:
+    """Publish a new version of ``agency``'s report for ``year`` (see ``gongkai.annual.compile.publish``)."""
+    from gongkai.annual.compile import publish
+
+    return publish(agency, year, user, correction_note, report=report)

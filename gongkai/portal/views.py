@@ -36,7 +36,7 @@ def index(request):
 def home(request, slug):
     agency = _agency(slug)
     latest = services.published_items(agency).order_by("-date_published", "-id")[:10]
-    reports = PublishedReport.objects.filter(agency=agency).order_by("-year")[:3]
+    reports = PublishedReport.current().filter(agency=agency).order_by("-year")[:3]
     return render(request, "portal/home.html", _ctx(agency, "home", latest=latest, reports=reports))
 
 
@@ -126,11 +126,20 @@ def apply(request, slug):
 def reports(request, slug):
     agency = _agency(slug)
     return render(request, "portal/reports.html",
-                  _ctx(agency, "reports", reports=PublishedReport.objects.filter(agency=agency).order_by("-year")))
+                  _ctx(agency, "reports", reports=PublishedReport.current().filter(agency=agency).order_by("-year")))
 
 
-def _published_report(agency, year):
-    obj = get_object_or_404(PublishedReport, agency=agency, year=year)
+def _published_report(agency, year, version=None):
+    """The version in force, or an earlier one asked for with ?version=N (corrections keep them)."""
+    qs = PublishedReport.objects.filter(agency=agency, year=year)
+    if version not in (None, ""):
+        if not str(version).isdigit() or len(str(version)) > 4:
+            raise Http404("没有该版本")
+        obj = get_object_or_404(qs, version=int(version))
+    else:
+        obj = qs.order_by("-version").first()
+        if obj is None:
+            raise Http404("没有该年度报告")
     try:
         return obj, obj.report()
     except ReportError:
@@ -139,22 +148,24 @@ def _published_report(agency, year):
 
 def report(request, slug, year):
     agency = _agency(slug)
-    obj, rep = _published_report(agency, year)
+    obj, rep = _published_report(agency, year, request.GET.get("version"))
+    versions = list(PublishedReport.objects.filter(agency=agency, year=year).order_by("-version")
+                    .values("version", "published_at", "correction_note", "content_hash"))
     prose = {n: [p.strip() for p in (rep.sections.get(n) or "").splitlines() if p.strip()] for n in PROSE_SECTIONS}
     return render(request, "portal/report.html", _ctx(
         agency, "reports", published=obj, title=report_title(rep), table_css=mark_safe(TABLE_CSS),
         before=[(SECTION_TITLES["1"], prose["1"])],
         tables=mark_safe(render_tables_html(rep)),
         after=[(SECTION_TITLES[n], prose[n]) for n in ("5", "6")],
-        formats=[f for f in FORMATS if f != "html"]))
+        formats=list(FORMATS), versions=versions, latest=versions[0]["version"]))
 
 
 def report_file(request, slug, year, fmt):
     agency = _agency(slug)
     if fmt not in FORMATS:
         raise Http404("不支持的格式")
-    _, rep = _published_report(agency, year)
+    obj, rep = _published_report(agency, year, request.GET.get("version"))
     response = HttpResponse(render_report(rep, fmt), content_type=MEDIA_TYPES[fmt])
     if fmt != "html":
-        response["Content-Disposition"] = content_disposition_header(True, f"{year}-report.{fmt}")
+        response["Content-Disposition"] = content_disposition_header(True, f"{year}-report-v{obj.version}.{fmt}")
     return response

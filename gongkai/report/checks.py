@@ -378,7 +378,7 @@ def check_prose_numbers(report: Report) -> list[Finding]:
     text = _normalise(report.sections.get("1", ""))
     if not text:
         return []
-    return _prose_applications(report, text) + _prose_proactive(text)
+    return _prose_applications(report, text) + _prose_proactive(text) + _prose_table_figures(report, text)
 
 
 def _prose_applications(report: Report, text: str) -> list[Finding]:
@@ -397,6 +397,37 @@ def _prose_applications(report: Report, text: str) -> list[Finding]:
         if number not in accepted:
             out.append(Finding("prose_numbers", WARNING, [key], (
                 f"“{SECTION_TITLES['1']}”中写“{phrase}”，但表三“{row}”“{_APPLICANT_LABELS['total']}”为 {new}。")))
+    return out
+
+
+# Figures of tables 二 and 三 that section 一 states in so many words: (pattern, cell). Each pattern
+# names its table row, so a match can only mean that cell.
+_DECISION_ROWS = ("licensing", "punishment", "coercion")
+_FORWARD_RE = re.compile(_NUM + r"件(?:申请)?结转下年度")
+_DONE_RE = re.compile(r"政府信息公开申请[^。；;]*?办结" + _NUM + r"件")
+
+
+def _prose_table_figures(report: Report, text: str) -> list[Finding]:
+    """行政许可/处罚/强制决定N件 (表二), N件结转下年度 and 办结N件 of the applications (表三)."""
+    checks_ = []
+    for row in _DECISION_ROWS:
+        if row in report.proactive:
+            label = report.spec.proactive_row(row).label
+            pattern = re.compile(label + r"(?:处理)?决定(?:共|数量为|为)?" + _NUM + r"件")
+            checks_.append((pattern, f"proactive.{row}.decisions", f"表二“{label}”“本年处理决定数量”"))
+    checks_.append((_FORWARD_RE, "applications.carried_forward.total",
+                    f"表三“{_app_row_label(report, 'carried_forward')}”“{_APPLICANT_LABELS['total']}”"))
+    checks_.append((_DONE_RE, "applications.total_processed.total",
+                    f"表三“{_app_row_label(report, 'total_processed')}”“{_APPLICANT_LABELS['total']}”"))
+    out = []
+    for pattern, key, where in checks_:
+        value = report.get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        for m in pattern.finditer(text):
+            if _int(m.group(1)) != value:
+                out.append(Finding("prose_numbers", WARNING, [key], (
+                    f"“{SECTION_TITLES['1']}”中写“{m.group(0)}”，但{where}为 {value}。")))
     return out
 
 

@@ -133,7 +133,7 @@ def test_published_report_from_live_data(client, agency, make_item):
     assert report.get("proactive.normative_documents.issued") == 1
     assert report.get("proactive.licensing.decisions") is None  # not recorded: left empty, not invented
     assert report.get("applications.new_received.total") == 0
-    assert report.sections["1"] == f"{year}年主动公开信息共计1条，包含机构职能1条。"
+    assert f"（一）主动公开方面。{year}年主动公开信息共计1条，包含机构职能1条。" in report.sections["1"]
     page = client.get(f"/gk/test-xzsp/reports/{year}/").content.decode()
     assert f"{agency.name}{year}年政府信息公开工作年度报告" in page
     assert "主动公开信息共计1条" in page and "gk-table" in page
@@ -141,8 +141,35 @@ def test_published_report_from_live_data(client, agency, make_item):
     assert client.get(f"/gk/test-xzsp/reports/{year}.json").json()["year"] == year
     assert client.get(f"/gk/test-xzsp/reports/{year}.exe").status_code == 404
     assert client.get("/gk/test-xzsp/reports/1999/").status_code == 404
-    services.publish_report(agency, year)  # republishing replaces, never duplicates
-    assert PublishedReport.objects.filter(agency=agency, year=year).count() == 1
+    from gongkai.annual.compile import PublishError
+
+    with pytest.raises(PublishError):  # same content: nothing to correct
+        services.publish_report(agency, year)
+    with pytest.raises(PublishError):  # a correction needs its 更正说明
+        services.publish_report(agency, year, report=_changed(report))
+    services.publish_report(agency, year, report=_changed(report), correction_note="更正表二现行有效件数")
+    assert list(PublishedReport.objects.filter(agency=agency, year=year).values_list("version", flat=True)
+                .order_by("version")) == [1, 2]
+    page = client.get(f"/gk/test-xzsp/reports/{year}/").content.decode()
+    assert "第2版" in page and "更正说明" in page and "更正表二现行有效件数" in page
+    old = client.get(f"/gk/test-xzsp/reports/{year}/?version=1").content.decode()
+    assert "已被第2版更正" in old
+    assert client.get(f"/gk/test-xzsp/reports/{year}.json?version=1").json()["proactive"]["normative_documents"]["in_force"] == 1
+    assert client.get(f"/gk/test-xzsp/reports/{year}.json").json()["proactive"]["normative_documents"]["in_force"] == 2
+    for fmt in ("html", "docx", "pdf", "xlsx", "json"):  # every published form, per version
+        assert f'href="/gk/test-xzsp/reports/{year}.{fmt}?version=2"' in page
+        assert client.get(f"/gk/test-xzsp/reports/{year}.{fmt}?version=1").status_code == 200
+    assert client.get(f"/gk/test-xzsp/reports/{year}/?version=9").status_code == 404
+    assert client.get(f"/gk/test-xzsp/reports/{year}/?version=x").status_code == 404
+    assert client.get("/gk/test-xzsp/reports/").content.decode().count(f"{year}年政府信息公开工作年度报告") == 1
+
+
+def _changed(report):
+    from gongkai.report.model import Report
+
+    changed = Report.from_dict(report.to_dict())
+    changed.set("proactive.normative_documents.in_force", 2)
+    return changed
 
 
 def test_large_font_mode_and_accessibility_markup(client, agency):
@@ -160,8 +187,11 @@ def test_demo_load_is_idempotent(db):
     from gongkai.portal import demo as portal_demo
     from gongkai.portal.search import search
 
+    from gongkai.annual import demo as annual_demo
+
     agencies_demo.load()
     catalog_demo.load()
+    annual_demo.load()
     lines = portal_demo.load()
     assert "新增 465 条" in lines[0]
     lines = portal_demo.load()
@@ -170,7 +200,7 @@ def test_demo_load_is_idempotent(db):
 
     seed = Agency.objects.get(slug="linzi-xzsp")
     report = PublishedReport.objects.get(agency=seed, year=2024).report()
-    assert report.sections["1"].startswith("2024年主动公开信息共计465条，包含机构职能6条")
+    assert "2024年主动公开信息共计465条，包含机构职能6条" in report.sections["1"]
     assert search(seed, "许可").total > 0
     assert PortalSettings.objects.get(agency=seed).rule_list()
 

@@ -310,3 +310,18 @@ def test_sections_from_kept_prose(seed):
     assert f.rule == "sections" and "五、存在的主要问题及改进情况" in f.message
     seed.sections = {}  # no prose at all (e.g. JSON of tables only): nothing certain to say
     assert check(seed) == []
+
+
+@pytest.mark.parametrize("prose, cell", [
+    ("全年公开行政许可决定28591件、行政处罚决定0件。", None),
+    ("全年公开行政许可决定28590件、行政处罚决定0件。", "proactive.licensing.decisions"),
+    ("全年公开行政处罚决定3件。", "proactive.punishment.decisions"),
+    ("2024年共收到政府信息公开申请2件，办结2件，均按时答复。", None),
+    ("2024年共收到政府信息公开申请2件，办结1件。", "applications.total_processed.total"),
+    ("2024年共收到政府信息公开申请2件，1件结转下年度继续办理。", "applications.carried_forward.total"),
+    ("办结信访事项5件。", None),  # not about applications
+])
+def test_prose_table_figures(seed, prose, cell):
+    seed.sections["1"] = prose
+    found = only(check(seed), "prose_numbers")
+    assert [f.cells for f in found] == ([[cell]] if cell else [])

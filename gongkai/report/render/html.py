@@ -6,7 +6,7 @@ passes ``findings`` to highlight the cells a rule names).
 from __future__ import annotations
 
 from html import escape as _escape
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from ..layouts import SECTION_TITLES, TABLE_SECTIONS
 from ..model import UNREADABLE, Report, format_cell
@@ -81,7 +81,8 @@ def _attrs(**attrs: Any) -> str:
 COLUMN_WIDTHS = {"proactive": (28, 24, 24, 24), "applications": (11, 12, 35, *(6,) * 7)}
 
 
-def _table_html(grid: Grid, marks: dict[str, list[dict[str, str]]], id_prefix: str | None = None) -> str:
+def _table_html(grid: Grid, marks: dict[str, list[dict[str, str]]], id_prefix: str | None = None,
+                links: Mapping[str, str] | None = None) -> str:
     rows = grid.rows()
     prefix = id_prefix or ""
     out = [f'<table class="gk-table gk-{grid.table}" data-table="{grid.table}">',
@@ -114,7 +115,11 @@ def _table_html(grid: Grid, marks: dict[str, list[dict[str, str]]], id_prefix: s
                     data_findings=" ".join(dict.fromkeys(f["rule"] for f in found)),
                     title="；".join(dict.fromkeys(f["message"] for f in found if f["message"])),
                 )
-                cells.append(f"<td{attrs}>{escape(format_cell(c.value))}</td>")
+                text = escape(format_cell(c.value))
+                href = (links or {}).get(c.key or "")
+                if href:
+                    text = f'<a href="{escape(href)}">{text or "空白"}</a>'
+                cells.append(f"<td{attrs}>{text}</td>")
         return "<tr>" + "".join(cells) + "</tr>\n"
 
     if grid.head_rows:
@@ -125,20 +130,23 @@ def _table_html(grid: Grid, marks: dict[str, list[dict[str, str]]], id_prefix: s
     return "\n".join(out)
 
 
-def _table_section(grid: Grid, marks: dict[str, list[dict[str, str]]], id_prefix: str | None = None) -> str:
+def _table_section(grid: Grid, marks: dict[str, list[dict[str, str]]], id_prefix: str | None = None,
+                   links: Mapping[str, str] | None = None) -> str:
     num = TABLE_SECTIONS[grid.table]
     return (f'<section class="gk-section" id="{id_prefix or ""}section-{num}">\n<h2>{escape(SECTION_TITLES[num])}</h2>\n'
-            f"{_table_html(grid, marks, id_prefix)}\n</section>")
+            f"{_table_html(grid, marks, id_prefix, links)}\n</section>")
 
 
-def render_tables_html(report: Report, findings: Iterable[Any] | None = None, id_prefix: str | None = None) -> str:
+def render_tables_html(report: Report, findings: Iterable[Any] | None = None, id_prefix: str | None = None,
+                       links: Mapping[str, str] | None = None) -> str:
     """The three tables (二, 三, 四), each under its section heading, as an HTML fragment; style with TABLE_CSS.
 
     ``id_prefix`` (e.g. "r1-") keeps ids unique on a page showing several reports and gives each data
-    cell the id ``{id_prefix}cell-{table.row.column}``, so a finding can link to its cells.
+    cell the id ``{id_prefix}cell-{table.row.column}``, so a finding can link to its cells. ``links``
+    maps a cell key to a URL the cell's value links to (e.g. the records behind it).
     """
     marks = _findings_by_cell(findings)
-    return "\n".join(_table_section(grid, marks, id_prefix) for grid in grids(report))
+    return "\n".join(_table_section(grid, marks, id_prefix, links) for grid in grids(report))
 
 
 def _prose_html(report: Report, num: str) -> str:
