@@ -66,16 +66,46 @@ def _table(labels, series: dict[str, list[float]], label_header: str) -> tuple[t
     return headers, rows
 
 
+# SVG presentation attributes that matplotlib writes as CSS: moved out of style="" so that the page's
+# Content-Security-Policy (no 'unsafe-inline' styles) still lets the chart draw.
+_PRESENTATION = frozenset({
+    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-linejoin", "stroke-linecap",
+    "stroke-dasharray", "stroke-dashoffset", "stroke-opacity", "stroke-miterlimit", "opacity", "font-size",
+    "font-family", "font-weight", "font-style", "text-anchor", "dominant-baseline", "clip-path",
+})
+
+
+def _style_to_attributes(match: re.Match) -> str:
+    attrs = []
+    for decl in match.group(1).split(";"):
+        name, _, value = decl.partition(":")
+        name, value = name.strip(), value.strip()
+        if name in _PRESENTATION and value and '"' not in value:
+            attrs.append(f'{name}="{value}"')
+    return " ".join(attrs)
+
+
 def _svg(fig: Figure, title: str) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG is inlined in HTML
+    svg = re.sub(r'<style type="text/css">.*?</style>', "", svg, flags=re.S)  # its defaults are set below
+    svg = re.sub(r'style="([^"]*)"', _style_to_attributes, svg)
     # Accessible name for the image; the table beside it carries the numbers.
     from xml.sax.saxutils import escape
 
-    svg = re.sub(r"<svg ", f'<svg role="img" aria-label="{escape(title, {chr(34): "&quot;"})}" ', svg, count=1)
+    svg = re.sub(r"<svg ", f'<svg role="img" aria-label="{escape(title, {chr(34): "&quot;"})}" '
+                 'stroke-linejoin="round" stroke-linecap="butt" ', svg, count=1)
     return re.sub(r'\s(width|height)="[^"]*pt"', "", svg, count=2)  # let CSS size it (viewBox is kept)
+
+
+def _integer_ticks(ax, series: dict[str, list[float]], axis: str) -> None:
+    """Counts get whole-number ticks (no "2.5 件")."""
+    if all(float(v).is_integer() for vals in series.values() for v in vals):
+        from matplotlib.ticker import MaxNLocator
+
+        getattr(ax, f"{axis}axis").set_major_locator(MaxNLocator(integer=True))
 
 
 def _check(labels, series):
@@ -105,6 +135,7 @@ def bar_chart(title: str, labels: list[str], series: dict[str, list[float]], *, 
             draw(offs, vals, width, label=name, color=PALETTE[i % len(PALETTE)], **(kwargs if stacked else {}))
             if stacked:
                 base = [b + v for b, v in zip(base, vals)]
+        _integer_ticks(ax, series, "x" if horizontal else "y")
         if horizontal:
             ax.set_yticks(list(positions), labels)
             ax.invert_yaxis()
@@ -130,6 +161,7 @@ def line_chart(title: str, labels: list[str], series: dict[str, list[float]], *,
         for i, (name, vals) in enumerate(series.items()):
             ax.plot(range(len(labels)), vals, marker="o", label=name, color=PALETTE[i % len(PALETTE)])
         ax.set_xticks(list(range(len(labels))), labels)
+        _integer_ticks(ax, series, "y")
         ax.set_ylabel(unit)
         ax.set_ylim(bottom=0)
         if len(series) > 1:

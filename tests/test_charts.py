@@ -17,6 +17,9 @@ def test_bar_chart_is_inline_svg_with_text_labels_and_table():
     c = charts.bar_chart("各月申请数", ["1月", "2月", "3月"], {"申请": [3, 0, 7]}, label_header="月份", unit="件")
     assert c.svg.startswith("<svg ") and 'role="img"' in c.svg and 'aria-label="各月申请数"' in c.svg
     assert "<?xml" not in c.svg and "<script" not in c.svg
+    # No inline CSS: the production CSP allows no 'unsafe-inline' styles; colours are attributes.
+    assert "style=" not in c.svg and "<style" not in c.svg
+    assert 'fill="#0072b2"' in c.svg.lower()
     texts = _texts(c.svg)
     assert "1月" in texts and "3月" in texts and "件" in texts  # CJK kept as text, not paths
     assert c.headers == ("月份", "申请") and c.rows == (("1月", "3"), ("2月", "0"), ("3月", "7"))

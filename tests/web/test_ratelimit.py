@@ -20,6 +20,8 @@ from gongkai.applications.models import Application
 from tests.applications.test_views import public_form
 from tests.conftest import PASSWORD
 
+ACCEPTED = 302  # an accepted application redirects to its printable receipt (post/redirect/get)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -42,21 +44,21 @@ def test_applications_are_limited_per_address(agencies, settings):
     c = Client(REMOTE_ADDR="198.51.100.7")
     for i in range(limit):
         r = c.post("/apply/t-own/", public_form(title=f"申请 {i}"))
-        assert r.status_code == 200 and "申请已提交" in r.content.decode(), i
+        assert r.status_code == 302 and r["Location"].startswith("/apply/receipt/"), i  # accepted: to the receipt
     assert Application.objects.count() == limit
     assert_429(c.post("/apply/t-own/", public_form(title="再一件")))
     assert Application.objects.count() == limit  # refused before the view: nothing saved
     assert cache_rows() > 0  # counted in the database cache table, no extra server
     # The form itself still shows (GET is not counted), and another address is not affected.
     assert c.get("/apply/t-own/").status_code == 200
-    assert Client(REMOTE_ADDR="198.51.100.8").post("/apply/t-own/", public_form()).status_code == 200
+    assert Client(REMOTE_ADDR="198.51.100.8").post("/apply/t-own/", public_form()).status_code == ACCEPTED
 
 
 def test_a_forged_forwarded_for_header_does_not_reset_the_count(agencies, settings):
     settings.GONGKAI_RATE_LIMITS = {**settings.GONGKAI_RATE_LIMITS, "apply": {"ip": [(2, 3600)]}}
     for n in range(2):
         assert Client(REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").post(
-            "/apply/t-own/", public_form()).status_code == 200
+            "/apply/t-own/", public_form()).status_code == ACCEPTED
     assert_429(Client(REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="10.0.0.99").post("/apply/t-own/", public_form()))
 
 
@@ -65,10 +67,10 @@ def test_behind_a_trusted_proxy_the_client_is_read_from_forwarded_for(agencies, 
     settings.GONGKAI_RATE_LIMITS = {**settings.GONGKAI_RATE_LIMITS, "apply": {"ip": [(2, 3600)]}}
     nginx = "127.0.0.1"  # every request arrives from the proxy
     post = lambda xff: Client(REMOTE_ADDR=nginx, HTTP_X_FORWARDED_FOR=xff).post("/apply/t-own/", public_form())
-    assert post("203.0.113.1").status_code == 200
-    assert post("1.2.3.4, 203.0.113.1").status_code == 200  # the client's own prefix is ignored
+    assert post("203.0.113.1").status_code == ACCEPTED
+    assert post("1.2.3.4, 203.0.113.1").status_code == ACCEPTED  # the client's own prefix is ignored
     assert_429(post("5.6.7.8, 203.0.113.1"))
-    assert post("203.0.113.2").status_code == 200  # another client behind the same proxy
+    assert post("203.0.113.2").status_code == ACCEPTED  # another client behind the same proxy
 
 
 def test_logged_in_accounts_are_limited_whatever_their_address(agencies, staff, settings):
@@ -76,7 +78,7 @@ def test_logged_in_accounts_are_limited_whatever_their_address(agencies, staff, 
     for i in range(limit):
         c = Client(REMOTE_ADDR=f"198.51.100.{i + 10}")
         c.force_login(staff["handler"])
-        assert c.post("/apply/t-own/", public_form()).status_code == 200, i
+        assert c.post("/apply/t-own/", public_form()).status_code == ACCEPTED, i
     c = Client(REMOTE_ADDR="198.51.100.200")
     c.force_login(staff["handler"])
     assert_429(c.post("/apply/t-own/", public_form()))
@@ -190,8 +192,8 @@ def test_counters_live_in_redis_when_configured(agencies, settings):
     client = redis.Redis.from_url(url)
     try:
         c = Client(REMOTE_ADDR="198.51.100.77")
-        assert c.post("/apply/t-own/", public_form()).status_code == 200
-        assert c.post("/apply/t-own/", public_form()).status_code == 200
+        assert c.post("/apply/t-own/", public_form()).status_code == ACCEPTED
+        assert c.post("/apply/t-own/", public_form()).status_code == ACCEPTED
         assert_429(c.post("/apply/t-own/", public_form()))
         assert client.keys(f"{prefix}:*") and cache_rows() == before  # in Redis, not in the table
     finally:
