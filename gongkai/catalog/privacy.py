@@ -417,6 +417,23 @@ def scan_xlsx(fp: BinaryIO | bytes, allow: Iterable[str] = ()) -> list[FileHit]:
 SCANNERS = {"pdf": scan_pdf, "docx": scan_docx, "xlsx": scan_xlsx}
 
 
+def file_kind(data: bytes) -> str | None:
+    """pdf, docx or xlsx by content (never by name); None for anything else."""
+    from gongkai.report.errors import ReportError
+    from gongkai.report.limits import open_zip
+
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with open_zip(data) as zf:
+                names = set(zf.namelist())
+        except ReportError:
+            return None
+        return "docx" if "word/document.xml" in names else "xlsx" if "xl/workbook.xml" in names else None
+    return None
+
+
 def scan_file(kind: str, data: bytes, allow: Iterable[str] = ()) -> list[FileHit]:
     """Scan ``data`` as ``kind`` in this process (the bounded child calls this)."""
     return SCANNERS[kind](data, tuple(allow))
