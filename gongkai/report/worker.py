@@ -9,8 +9,8 @@ memory when it exits. Before it runs ``func`` it lowers its own limits: address 
 seconds (RLIMIT_CPU, the kernel kills it past the hard limit) and no core files; the caller waits a
 wall-clock time at most and then kills it. A child that dies, runs out of memory or time becomes one
 Chinese line, ``ReportError(TOO_COMPLEX)``; exceptions ``func`` raises (``ReportError`` and the like)
-come back as they were. Limits can be tuned with GONGKAI_PARSE_MEMORY_MB, GONGKAI_PARSE_CPU_SECONDS and
-GONGKAI_PARSE_WALL_SECONDS. Pure Python: no Django here.
+come back as they were. Limits can be tuned with GONGKAI_PARSE_MEMORY_MB, GONGKAI_PARSE_CPU_SECONDS,
+GONGKAI_PARSE_WALL_SECONDS and GONGKAI_PARSE_CONCURRENCY. Pure Python: no Django here.
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ PRELOAD = ["gongkai.report.parsers", "gongkai.report.parsers.docx", "gongkai.rep
 
 _lock = threading.Lock()
 _context = None
+_semaphore = None
 
 
 def _env(name: str, default: int) -> int:
@@ -89,10 +90,31 @@ def _child(conn, func: Callable, args: tuple, memory: int, cpu: int) -> None:
         conn.close()
 
 
+def _slots() -> threading.BoundedSemaphore:
+    global _semaphore
+    with _lock:
+        if _semaphore is None:
+            _semaphore = threading.BoundedSemaphore(_env("GONGKAI_PARSE_CONCURRENCY", os.cpu_count() or 1))
+        return _semaphore
+
+
 def run(func: Callable, *args: Any) -> Any:
     """``func(*args)`` in a bounded child process. ``func`` must be a module-level function and its
-    arguments and result picklable. Raises ReportError(TOO_COMPLEX) when a limit stopped the child."""
+    arguments and result picklable. Raises ReportError(TOO_COMPLEX) when a limit stopped the child.
+
+    At most GONGKAI_PARSE_CONCURRENCY children (default: one per core) run at once per process, so the
+    memory all of them may take is bounded too; a caller waits for a slot at most the wall-clock limit."""
     memory, cpu, wall = limits()
+    slots = _slots()
+    if not slots.acquire(timeout=wall):
+        raise ReportError("服务器正忙：同时解析的文件过多，请稍后再试")
+    try:
+        return _run(func, args, memory, cpu, wall)
+    finally:
+        slots.release()
+
+
+def _run(func: Callable, args: tuple, memory: int, cpu: int, wall: int) -> Any:
     ctx = _ctx()
     receiver, sender = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(sender, func, args, memory, cpu), name="gongkai-parse")

@@ -232,3 +232,17 @@ def test_audit_worker_killed_by_cpu_budget_fails_only_its_file(tmp_path, shared,
     assert (s.files, s.parsed, s.failed) == (3, 2, 1)
     rows = {Path(r[0]).name: r for r in openpyxl.load_workbook(out).worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert rows["b-slow.json"][7] == limits.TOO_COMPLEX
+
+
+def test_worker_bounds_how_many_children_run_at_once(monkeypatch):
+    import threading
+
+    slots = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(worker, "_semaphore", slots)
+    monkeypatch.setenv("GONGKAI_PARSE_WALL_SECONDS", "1")
+    slots.acquire()  # another request's child is running
+    with pytest.raises(ReportError, match="服务器正忙"):
+        worker.run(_refuse)
+    slots.release()
+    with pytest.raises(ReportError, match="不是年度报告"):
+        worker.run(_refuse)
