@@ -405,6 +405,7 @@ def scan_xlsx(fp: BinaryIO | bytes, allow: Iterable[str] = ()) -> list[FileHit]:
                     if text:
                         ref = getattr(cell, "coordinate", "")
                         out.extend(_text_hits(f"工作表“{ws.title}” {ref}", text, allow))
+        out.extend(_xlsx_notes(data, allow))
     except UnreadableFile:
         raise
     except Exception as exc:  # read_only parses sheets lazily: a damaged sheet fails here
@@ -412,6 +413,30 @@ def scan_xlsx(fp: BinaryIO | bytes, allow: Iterable[str] = ()) -> list[FileHit]:
     finally:
         wb.close()
     return out
+
+
+_XLSX_NOTES = re.compile(r"xl/(?:comments\d*|comments/[^/]+|threadedComments/[^/]+|drawings/drawing\d+)\.xml")
+
+
+def _xlsx_notes(data: bytes, allow) -> Iterator[FileHit]:
+    """Cell comments and the text of shapes (text boxes) drawn on a sheet, which read_only mode skips."""
+    import zipfile
+
+    from lxml import etree
+
+    from gongkai.report.limits import xml_parser
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:  # already passed check_zip
+        for name in sorted(n for n in zf.namelist() if _XLSX_NOTES.fullmatch(n)):
+            root = etree.fromstring(zf.read(name), xml_parser())
+            drawing = name.startswith("xl/drawings/")
+            for el in root.iter():
+                tag = etree.QName(el).localname if isinstance(el.tag, str) else ""
+                if drawing and tag == "sp" or not drawing and tag in ("comment", "threadedComment"):
+                    text = "".join(t.text or "" for t in el.iter() if isinstance(t.tag, str)
+                                   and etree.QName(t).localname in ("t", "text"))
+                    where = "文本框" if drawing else f"批注 {el.get('ref', '')}".strip()
+                    yield from _text_hits(where, text, allow)
 
 
 SCANNERS = {"pdf": scan_pdf, "docx": scan_docx, "xlsx": scan_xlsx}

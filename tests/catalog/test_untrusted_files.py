@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,23 @@ def test_catalog_scan_unreadable_file_exit_2_one_line_others_still_scanned(tmp_p
     assert res.returncode == 2 and "Traceback" not in err
     assert f"{bomb}：无法读取，需人工审查（无法读取 Word 文件：" in err and "missing.pdf：无法读取，需人工审查" in err
     assert len(res.stdout.decode().splitlines()) == 10
+
+
+def test_xlsx_cell_comments_and_text_boxes_are_scanned():
+    import openpyxl
+    from openpyxl.comments import Comment
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "名单"
+    wb.active["A1"] = "姓名"
+    wb.active["A1"].comment = Comment(f"联系人手机 {PHONES[0]}", "审核人")
+    out = io.BytesIO()
+    wb.save(out)
+    drawing = ('<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+               'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><xdr:twoCellAnchor><xdr:sp>'
+               f'<xdr:txBody><a:p><a:r><a:t>文本框 {PHONES[1]}</a:t></a:r></a:p></xdr:txBody></xdr:sp>'
+               '</xdr:twoCellAnchor></xdr:wsDr>')
+    with zipfile.ZipFile(out, "a") as zf:
+        zf.writestr("xl/drawings/drawing1.xml", drawing)
+    assert [(f.where, f.hit.masked) for f in privacy.scan_xlsx(io.BytesIO(out.getvalue()))] == [
+        ("批注 A1", "138****0000"), ("文本框", "138****0001")]
