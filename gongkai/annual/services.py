@@ -22,7 +22,7 @@ from django.conf import settings
 from gongkai.report.checks import ERROR, WARNING, cell_label, check, table_name
 from gongkai.report.errors import ReportError
 from gongkai.report.model import Report
-from gongkai.report.parsers import parse_bytes
+from gongkai.report.worker import parse_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +142,7 @@ def new_entry(upload: Upload, index: int) -> dict[str, Any]:
         error = "文件未能读取，请重新上传" if data is None else validate(upload.filename, len(data), data)
     if error is None:
         try:
+            # In a bounded child process: a hostile file costs that process, never this one's memory.
             entry["report"] = parse_bytes(data, upload.filename).to_dict()
         except ReportError as exc:
             # Say the reason once: the parser's own "不是…年度报告：" would repeat the heading.

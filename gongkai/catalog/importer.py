@@ -40,6 +40,7 @@ VALIDITY = {label: key for key, label in Item.Validity.choices}
 DOC_KINDS = {label: key for key, label in Item.DocKind.choices} | {"规范性文件": Item.DocKind.NORMATIVE, "": "other"}
 BATCH = 2000
 MAX_ERRORS = 5000  # beyond this the report is cut (the file is refused anyway)
+MAX_XLSX_BYTES = 50 * 1024 * 1024  # read whole into memory and handed to the bounded worker
 
 
 class ImportFileError(Exception):
@@ -128,24 +129,19 @@ def _csv_rows(fp):
 
 
 def _xlsx_rows(fp):
-    import openpyxl
+    """Rows of the first sheet, read in a bounded child process (``sheets.xlsx_rows``)."""
+    from gongkai.report.errors import ReportError
+    from gongkai.report.worker import run
 
-    broken = "无法读取 Excel 文件：文件已损坏或不是有效的 XLSX 工作簿，请在 Excel 中打开后重新保存。"
+    from .sheets import xlsx_rows
+
+    data = fp.read(MAX_XLSX_BYTES + 1)
+    if len(data) > MAX_XLSX_BYTES:
+        raise ImportFileError(f"文件过大：Excel 文件不能超过 {MAX_XLSX_BYTES // (1024 * 1024)} MB，可分成几个文件导入。")
     try:
-        wb = openpyxl.load_workbook(fp, read_only=True, data_only=True)
-    except Exception:
-        raise ImportFileError(broken) from None
-    try:
-        # read_only parses the sheet lazily: a damaged sheet fails here, in the middle of the rows.
-        ws = wb.worksheets[0]
-        for n, row in enumerate(ws.iter_rows(values_only=True), 1):
-            yield n, list(row)
-    except ImportFileError:
-        raise
-    except Exception:
-        raise ImportFileError(broken) from None
-    finally:
-        wb.close()
+        yield from run(xlsx_rows, data)
+    except ReportError as exc:
+        raise ImportFileError(f"无法读取 Excel 文件：{exc.message}") from None
 
 
 # -- validating ------------------------------------------------------------------------------------------

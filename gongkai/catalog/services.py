@@ -9,9 +9,7 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import re
-import zipfile
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,7 +25,9 @@ from django.utils.safestring import SafeString, mark_safe
 from gongkai.agencies import audit
 from gongkai.agencies.permissions import can
 from gongkai.law.calendar import add_working_days, working_days_between
+from gongkai.report.errors import ReportError
 from gongkai.report.layouts import LAYOUTS, layout_for_year
+from gongkai.report.limits import open_zip
 from gongkai.workdays.services import current_calendar
 
 from . import privacy
@@ -262,9 +262,9 @@ def sniff(data: bytes) -> str | None:
     if data[:6] in (b"GIF87a", b"GIF89a"):
         return "gif"
     if data.startswith(b"PK\x03\x04"):
-        try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile:
+        try:  # member count and directory size checked before zipfile lists the members
+            names = set(open_zip(data).namelist())
+        except ReportError:
             return None
         if "[Content_Types].xml" in names:
             if "word/document.xml" in names:
@@ -323,7 +323,7 @@ def add_attachment(item: Item, upload, user, request=None) -> Attachment:
     att.save()
     audit.record(actor=user, action="catalog.attach", agency=item.agency, target=item,
                  summary=f"上传附件：{name}（{item.index_number}）", data={"sha256": att.sha256}, request=request)
-    _scan_attachment(item, att, allow=allowed_numbers(item.agency))
+    _scan_attachment(item, att, allow=allowed_numbers(item.agency))  # unreadable: an open hit, not an error
     return att
 
 
@@ -398,27 +398,35 @@ def scan_fields(item: Item, allow=()) -> list[_Found]:
     return out
 
 
-def _scan_attachment(item: Item, att: Attachment, allow, sweep=None) -> int:
-    scanner = privacy.SCANNERS.get(att.kind)
-    if scanner is None:
-        return 0  # images: no text layer to read (no OCR)
+def _scan_attachment(item: Item, att: Attachment, allow, sweep=None) -> tuple[int, str | None]:
+    """(new open hits, the reason it could not be read or None). The file is parsed in a bounded child
+    process; one that cannot be read is itself an open hit ("无法读取，需人工审查") that blocks publication
+    until a reviewer has checked it by hand and cleared it (Art. 17)."""
+    if att.kind not in privacy.SCANNERS:
+        return 0, None  # images: no text layer to read (no OCR)
     with att.file.open("rb") as fp:
-        hits = scanner(fp, allow)
-    return _upsert_hits(item, att, [_Found("attachment", fh.where, fh.hit) for fh in hits], sweep)
+        data = fp.read()
+    try:
+        found = [_Found("attachment", fh.where, fh.hit) for fh in privacy.scan_bounded(att.kind, data, allow)]
+        error = None
+    except privacy.UnreadableFile as exc:
+        error = str(exc)
+        found = [_Found("attachment", error, privacy.unreadable_hit(hashlib.sha256(data).hexdigest()))]
+    return _upsert_hits(item, att, found, sweep), error
 
 
 def scan_item(item: Item, attachments: bool = True, sweep=None) -> tuple[int, list[str]]:
     """Scan fields (and attachments) of ``item``; returns (new open hits, unreadable-attachment messages).
-    An unreadable attachment also blocks publication through a hit-free error list shown to reviewers."""
+    An unreadable attachment is an open hit too, so it blocks publication until a reviewer clears it."""
     allow = allowed_numbers(item.agency)
     new = _upsert_hits(item, None, scan_fields(item, allow), sweep)
     errors = []
     if attachments:
         for att in item.attachments.all():
-            try:
-                new += _scan_attachment(item, att, allow, sweep)
-            except privacy.UnreadableFile as exc:
-                errors.append(f"{item.index_number} 附件“{att.name}”：{exc}")
+            n, error = _scan_attachment(item, att, allow, sweep)
+            new += n
+            if error:
+                errors.append(f"{item.index_number} 附件“{att.name}”：{error}")
     return new, errors
 
 
@@ -469,15 +477,18 @@ def redact_hit(hit: PrivacyHit, user, request=None) -> None:
         item.save(update_fields=[hit.field, "updated_at"])
     else:
         att = hit.attachment
-        redactor = privacy.REDACTORS.get(att.kind)
-        if redactor is None:
+        if hit.kind == privacy.UNREADABLE:
+            raise ValidationError("无法读取的附件不能自动脱敏：请人工审查后确认可公开，或上传可读取的替换文件。")
+        if att.kind not in privacy.REDACTORS:
             raise ValidationError(f"{att.get_kind_display()}附件无法自动脱敏，请上传脱敏后的替换文件。")
-        out = io.BytesIO()
         with att.file.open("rb") as fp:
-            n = redactor(io.BytesIO(fp.read()), out, {hit.digest}, allow)
+            try:
+                data, n = privacy.redact_bounded(att.kind, fp.read(), {hit.digest}, allow)
+            except privacy.UnreadableFile as exc:
+                raise ValidationError(f"附件无法自动脱敏（{exc}），请上传脱敏后的替换文件。") from None
         if not n:
             raise ValidationError("在附件中没有找到该号码，请重新检查。")
-        _store_new_content(att, out.getvalue(), att.name, att.kind, user)
+        _store_new_content(att, data, att.name, att.kind, user)
     hit.status, hit.resolved_by, hit.resolved_at = PrivacyHit.Status.REDACTED, user, timezone.now()
     hit.reason = "已替换为脱敏文字"
     hit.save(update_fields=["status", "resolved_by", "resolved_at", "reason"])
@@ -564,9 +575,9 @@ def transition(item: Item, name: str, user, *, reason: str = "", secrecy_confirm
         elif name == "reject":
             item.state, item.reject_reason, item.secrecy_confirmed = S.DRAFT, reason, False
         elif name == "publish":
-            _, errors = scan_item(item)  # the files may have changed since the last scan
-            if errors:
-                raise ValidationError("有附件无法读取，不能完成隐私检查：" + "；".join(errors))
+            # The files may have changed since the last scan. An unreadable one is an open hit below,
+            # which a reviewer clears after checking the file by hand.
+            _, errors = scan_item(item)
             n_open = open_hits(item).count()
             if n_open:
                 raise ValidationError(f"隐私检查发现 {n_open} 处个人信息尚未处理，请逐项脱敏或确认可公开后再发布"

@@ -3,7 +3,10 @@
     run_audit(paths, out, progress=sys.stderr) -> AuditSummary
 
 Files are parsed in worker processes (one per core), submitted in a bounded window so memory stays flat
-for 10,000 files; a worker returns a small dict (counts, findings, the few cells the cross-year rules
+for 10,000 files. Each worker is bounded like ``gongkai.report.worker``: its address space is capped, and
+each file gets a CPU-time and a wall-clock budget (kernel signals whose default action ends the worker), so
+a hostile file costs at most one worker, which is replaced, and is reported as "文件过大或过于复杂". A worker
+returns a small dict (counts, findings, the few cells the cross-year rules
 need), never a Report. Findings are spooled to a temporary file, so only one summary row per file stays in
 memory. The output (.xlsx via openpyxl write-only, or one standalone .html) is written atomically.
 """
@@ -13,6 +16,8 @@ import gc
 import html
 import json
 import os
+import resource
+import signal
 import sys
 import tempfile
 import time
@@ -26,7 +31,9 @@ from typing import IO, Iterator
 
 from .checks import ERROR, WARNING, check, check_cross_year
 from .errors import ReportError, os_reason
+from .limits import TOO_COMPLEX
 from .model import Report
+from .worker import limits, lower_limit
 
 REPORT_EXTENSIONS = (".txt", ".html", ".htm", ".docx", ".pdf", ".md", ".json")
 SUMMARY_HEADER = ("文件", "机关", "年度", "版式", "解析成功", "错误数", "警告数", "说明")
@@ -105,6 +112,30 @@ def collect_files(paths: list[str], exclude: tuple[str, ...] = ()) -> tuple[list
 _worker_ready = False
 
 
+def bound_worker() -> None:
+    """Pool initializer: cap the worker's address space and forbid core files (see ``worker.limits``)."""
+    memory, _, _ = limits()
+    lower_limit(resource.RLIMIT_CORE, 0, 0)
+    lower_limit(resource.RLIMIT_AS, memory, memory)
+
+
+@contextmanager
+def _file_budget() -> Iterator[None]:
+    """CPU seconds and wall-clock seconds for one file. No handler is installed for SIGXCPU or SIGALRM:
+    their default action ends the worker even inside C code, and the pool reports the file as too complex."""
+    _, cpu, wall = limits()
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    limit = int(used.ru_utime + used.ru_stime) + cpu + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+    signal.alarm(wall)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
 def audit_file(path: str) -> dict:
     """Parse and check one file; a small picklable dict, never an exception."""
     global _worker_ready
@@ -114,7 +145,8 @@ def audit_file(path: str) -> dict:
         gc.freeze()
         _worker_ready = True
     try:
-        return _audit_file(path)
+        with _file_budget():
+            return _audit_file(path)
     finally:
         # python-docx/lxml documents are reference cycles holding much C memory that the collector's
         # thresholds do not see; without this a worker grows by ~0.25 MB per DOCX file.
@@ -131,6 +163,8 @@ def _audit_file(path: str) -> dict:
         return {"file": path, "ok": False, "reason": exc.message}
     except OSError as exc:
         return {"file": path, "ok": False, "reason": f"无法读取文件：{os_reason(exc)}"}
+    except MemoryError:
+        return {"file": path, "ok": False, "reason": TOO_COMPLEX}
     except Exception as exc:  # a parser bug must not stop 10,000 other files
         return {"file": path, "ok": False, "reason": f"无法读取为年度报告：{type(exc).__name__}: {exc}"}
     cross = {}
@@ -208,7 +242,7 @@ def _results(files: list[str], workers: int) -> Iterator[dict]:
     pending = iter(files)
     exhausted = False
     while not exhausted:
-        executor = ProcessPoolExecutor(max_workers=workers)
+        executor = ProcessPoolExecutor(max_workers=workers, initializer=bound_worker)
         window: deque = deque()
         submitted = 0
         try:
@@ -230,7 +264,7 @@ def _results(files: list[str], workers: int) -> Iterator[dict]:
                     # this file alone to learn whether it is the culprit, then go on in a fresh pool.
                     executor.shutdown(wait=False, cancel_futures=True)
                     result = _audit_alone(path)
-                    executor = ProcessPoolExecutor(max_workers=workers)
+                    executor = ProcessPoolExecutor(max_workers=workers, initializer=bound_worker)
                     retry = [p for p, _ in window]
                     window.clear()
                     for p in retry:
@@ -241,11 +275,11 @@ def _results(files: list[str], workers: int) -> Iterator[dict]:
 
 
 def _audit_alone(path: str) -> dict:
-    with ProcessPoolExecutor(max_workers=1) as solo:
+    with ProcessPoolExecutor(max_workers=1, initializer=bound_worker) as solo:
         try:
             return solo.submit(audit_file, path).result()
-        except BrokenProcessPool:
-            return {"file": path, "ok": False, "reason": "解析进程意外退出（文件可能过大或已损坏）"}
+        except BrokenProcessPool:  # killed by a limit (or crashed) on this file alone
+            return {"file": path, "ok": False, "reason": TOO_COMPLEX}
 
 
 def run_audit(paths: list[str], out: str | Path, progress: IO[str] | None = sys.stderr,

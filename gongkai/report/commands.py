@@ -33,8 +33,9 @@ def load_report(path: str) -> Report:
     """Parse FILE (or ``-``); every failure becomes a one-line Chinese CommandError (exit 2)."""
     name = "标准输入" if path == "-" else path
     try:
-        from .parsers import parse_file
+        from .worker import parse_file
 
+        # In a bounded child process (address space, CPU, wall clock): a hostile file stops with one line.
         return parse_file(path)  # "-" is standard input, read with the same 50 MB cap
     except ReportError as exc:  # parse_file names missing, unreadable and oversized files too
         raise _error(f"无法读取为年度报告（{name}）：{exc.message}") from None

@@ -12,19 +12,18 @@ Anything that is not a readable report raises ``ReportError`` with a Chinese mes
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import sys
-import zipfile
 from pathlib import Path
 
 from ..errors import ReportError, os_reason
+from ..limits import check_pdf_pages, check_zip
 from ..model import Report
 from .core import Document, assemble
 
-__all__ = ["Document", "assemble", "parse_bytes", "parse_file", "parse_text", "decode_text", "MAX_BYTES"]
+__all__ = ["Document", "assemble", "parse_bytes", "parse_file", "parse_text", "decode_text", "read_stdin", "MAX_BYTES"]
 
 MAX_BYTES = 50 * 1024 * 1024
 _TOO_BIG = "文件过大（{size}），超过 50 MB 上限，未读取"
@@ -46,11 +45,7 @@ def _size(n: int) -> str:
 def parse_file(path: str | os.PathLike) -> Report:
     """Read a file (``"-"``: standard input) and parse it; files over 50 MB are refused unread."""
     if str(path) == "-":
-        stream = sys.stdin.buffer
-        data = stream.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise ReportError(_TOO_BIG.format(size="超过 50 MB"))
-        return parse_bytes(data, None)
+        return parse_bytes(read_stdin(sys.stdin.buffer), None)
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -73,6 +68,14 @@ def parse_file(path: str | os.PathLike) -> Report:
     return parse_bytes(data, p.name)
 
 
+def read_stdin(stream) -> bytes:
+    """Standard input, at most 50 MB."""
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ReportError(_TOO_BIG.format(size="超过 50 MB"))
+    return data
+
+
 def parse_bytes(data: bytes, filename: str | None = None) -> Report:
     """Detect the format by content and parse; ``ReportError`` for anything that is not a report."""
     if len(data) > MAX_BYTES:
@@ -87,6 +90,7 @@ def parse_bytes(data: bytes, filename: str | None = None) -> Report:
             if exc.name and exc.name.endswith("parsers.pdf"):
                 raise ReportError("暂不支持 PDF") from None
             raise
+        check_pdf_pages(data)  # a report has tens of pages: refuse thousands before reading any
         return parse_pdf(data)
     if data.startswith(b"PK\x03\x04"):
         return _parse_zip(data)
@@ -133,11 +137,8 @@ def _is_json(text: str) -> bool:
 
 
 def _parse_zip(data: bytes) -> Report:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise ReportError("文件已损坏：不是有效的 ZIP/DOCX 文件") from None
+    with check_zip(data) as zf:  # member count, unpacked size and no DTD, before any library opens it
+        names = set(zf.namelist())
     if "word/document.xml" in names:
         from .docx import parse_docx
 

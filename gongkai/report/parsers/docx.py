@@ -7,7 +7,6 @@ the cell above (``None``).
 """
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 import zlib
@@ -15,6 +14,7 @@ import zlib
 from lxml import etree
 
 from ..errors import ReportError
+from ..limits import check_zip, xml_parser
 from ..model import Report
 from .core import Document, assemble
 
@@ -31,9 +31,9 @@ _GRID_SPAN = etree.XPath("string(w:tcPr/w:gridSpan/@w:val)", namespaces={"w": W}
 _VMERGE = etree.XPath("w:tcPr/w:vMerge", namespaces={"w": W})
 _GRID_BEFORE = etree.XPath("string(w:trPr/w:gridBefore/@w:val)", namespaces={"w": W})
 _WS = re.compile(r"[ \t\r\n\xa0\u2002-\u200b]+")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_PARSER = xml_parser(huge_tree=True)  # no entity expansion, no network (limits.check_zip refuses DTDs too)
 MAX_SPAN = 60
-MAX_XML = 200 * 1024 * 1024  # a zip bomb guard: the input itself is at most 50 MB
+MAX_XML = 50 * 1024 * 1024  # a report's body is a few MB; lxml needs ~10x the text in memory
 
 
 def parse_docx(data: bytes) -> Report:
@@ -42,9 +42,9 @@ def parse_docx(data: bytes) -> Report:
 
 def docx_document(data: bytes) -> Document:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with check_zip(data, "DOCX") as zf:  # counts, sizes and no DTD, before anything is unpacked
             if zf.getinfo("word/document.xml").file_size > MAX_XML:
-                raise ReportError("DOCX 正文解压后过大（超过 200 MB），未读取")
+                raise ReportError(f"DOCX 正文解压后过大（超过 {MAX_XML // 1024 // 1024} MB），未读取")
             xml = zf.read("word/document.xml")
         root = etree.fromstring(xml, _PARSER)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, zipfile.LargeZipFile, zlib.error, NotImplementedError,

@@ -12,6 +12,7 @@ import unicodedata
 from typing import Any
 
 from ..errors import ReportError
+from ..limits import check_zip
 from ..layouts import LAYOUTS, PROSE_SECTIONS, SECTION_TITLES
 from ..model import UNREADABLE, Cell, Report, parse_decimal
 from ..render.grid import TABLE_NAMES, Grid, GridCell, grids
@@ -35,6 +36,7 @@ def _number_text(value: str) -> str:
 def _open(data: bytes):
     from openpyxl import load_workbook
 
+    check_zip(data, "XLSX").close()  # counts, sizes and no DTD, before openpyxl unpacks anything
     try:
         return load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # openpyxl raises KeyError, OSError, its InvalidFileException, … on broken files
