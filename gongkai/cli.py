@@ -84,8 +84,11 @@ def _register_django(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--noinput", action="store_true")
     p.set_defaults(func=lambda a: _manage(["migrate", "--noinput", "-v", "0"]))
 
-    p = sub.add_parser("demo", help="载入演示数据（可重复执行）")
+    p = sub.add_parser("demo", help="载入演示数据（可重复执行）；demo generate 生成整座演示城市")
     p.set_defaults(func=lambda a: _manage(["load_demo"]))
+    from gongkai.agencies.commands import register_generate
+
+    register_generate(p.add_subparsers(dest="demo_command", metavar="子命令"))
 
     p = sub.add_parser("serve", help="启动网站")
     p.add_argument("--host", default="127.0.0.1")
