@@ -8,6 +8,8 @@ PostgreSQL: the GIN index becomes multi-column (agency_id, category_id, year, do
 btree_gin extension (trusted since PostgreSQL 13, so the database owner may create it): the filters and
 the words are intersected in one index scan.
 """
+from importlib import import_module
+
 from django.db import migrations
 
 SQLITE = [
@@ -38,18 +40,8 @@ SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS portal_searchdoc_ai",
     "DROP TABLE IF EXISTS portal_searchfts",
     "DROP VIEW IF EXISTS portal_searchdoc_fts",
-    # 0002's table and triggers
-    "CREATE VIRTUAL TABLE portal_searchfts USING fts5(title, body, content='portal_searchdoc', "
-    "content_rowid='item_id', tokenize='unicode61 remove_diacritics 0')",
-    "CREATE TRIGGER portal_searchdoc_ai AFTER INSERT ON portal_searchdoc BEGIN "
-    "INSERT INTO portal_searchfts(rowid, title, body) VALUES (new.item_id, new.title, new.body); END",
-    "CREATE TRIGGER portal_searchdoc_ad AFTER DELETE ON portal_searchdoc BEGIN "
-    "INSERT INTO portal_searchfts(portal_searchfts, rowid, title, body) "
-    "VALUES ('delete', old.item_id, old.title, old.body); END",
-    "CREATE TRIGGER portal_searchdoc_au AFTER UPDATE ON portal_searchdoc BEGIN "
-    "INSERT INTO portal_searchfts(portal_searchfts, rowid, title, body) "
-    "VALUES ('delete', old.item_id, old.title, old.body); "
-    "INSERT INTO portal_searchfts(rowid, title, body) VALUES (new.item_id, new.title, new.body); END",
+    # back to 0002's table and triggers, then refill it
+    *import_module("gongkai.portal.migrations.0002_search_index").SQLITE,
     "INSERT INTO portal_searchfts(portal_searchfts) VALUES ('rebuild')",
 ]
 POSTGRES = [
