@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "gongkai.workdays.commands",
     "gongkai.agencies.commands",
     "gongkai.catalog.commands",
+    "gongkai.backup",
 )
 
 

@@ -4,7 +4,10 @@
   year, in one query) instead of ``DISTINCT date_trunc(...)`` over every row (on SQLite Django's
   ``django_date_trunc`` is a Python function called once per row: 1.7 s at a million items).
 - ``CappedPaginator``: counts at most ``cap`` rows (``SELECT count(*) FROM (… LIMIT cap+1)``), so a list
-  page costs the same at a thousand rows or ten million; ``count_label`` shows "10000+" beyond.
+  page costs the same at a thousand rows or ten million; ``count_label`` shows "10000+" beyond. A page
+  is read in two steps: the ids of the page (the ordering index alone, no joins), then those rows with
+  their related objects; joined and sorted in one query, SQLite put the one-row agency table first and
+  sorted every item of the agency (2.8 s at 100,000).
 """
 from __future__ import annotations
 
@@ -48,6 +51,14 @@ class CappedPaginator(Paginator):
         n = self.object_list[: self.cap + 1].count()
         self.capped = n > self.cap
         return min(n, self.cap)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        qs = self.object_list
+        ids = list(qs.values_list("pk", flat=True)[bottom:bottom + self.per_page])
+        rows = qs.order_by().in_bulk(ids) if ids else {}
+        return self._get_page([rows[i] for i in ids if i in rows], number, self)
 
     @property
     def count_label(self) -> str:

@@ -7,8 +7,9 @@ PostgreSQL; migration 0002) indexes those tokens. The query is segmented by the 
 (precise mode: each query word must appear as a document token) and all its words are required.
 
 Agency, category and year are part of the indexed query (migration 0003: an FTS5 tags column on SQLite,
-a multi-column GIN index on PostgreSQL). Ranking is bounded: the database scores (bm25 / ts_rank, title
-weighted above the text) only the CANDIDATES most recently indexed matches, and the count stops there
+a multi-column GIN index on PostgreSQL). Ranking is bounded: the database returns only the CANDIDATES
+most recently indexed matches with their tokens, and ``rank`` orders them by BM25 (title weighted above
+the text), the same on both backends; the count stops there too
 ("1000+"), so a query costs the same whether a word is rare or in every other item. Snippets are cut and
 highlighted here from the item's original text, escaped, so both backends show the same thing.
 
@@ -257,23 +258,23 @@ def _tag_match(agency, cats, year) -> str:
 
 def _sqlite(agency, terms, cats, year):
     # Each term quoted: FTS5 query syntax (AND/OR/NEAR, *, ^, :) never comes from the visitor; the visitor's
-    # words are matched in title and body only, never in the tags column.
+    # words are matched in title and body only, never in the tags column. No bm25() here: its statistics
+    # read the whole doclist of every phrase (the agency tag's is the agency's whole catalogue).
     words = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
     match = f"{{title body}} : ({words}) AND {_tag_match(agency, cats, year)}"
     with connection.cursor() as cur:
-        cur.execute(f"SELECT rowid, bm25(portal_searchfts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0) FROM portal_searchfts "
-                    "WHERE portal_searchfts MATCH %s ORDER BY rowid DESC LIMIT %s", [match, CANDIDATES + 1])
-        rows = cur.fetchall()
-    # bm25: lower is better; ties (and equal scores) newest first.
-    return [(-score, pk) for pk, score in rows]
+        cur.execute("SELECT d.item_id, d.title, d.body FROM portal_searchdoc d WHERE d.item_id IN ("
+                    "SELECT rowid FROM portal_searchfts WHERE portal_searchfts MATCH %s ORDER BY rowid DESC LIMIT %s)",
+                    [match, CANDIDATES + 1])
+        return cur.fetchall()
 
 
 def _postgres(agency, terms, cats, year):
     # Terms are \w+ words; quoting each as a lexeme keeps tsquery operators out of the visitor's hands.
     tsq = " & ".join("'" + t.replace("'", "''").replace("\\", "\\\\") + "'" for t in terms)
-    sql = ("SELECT d.item_id, ts_rank(d.document, q) FROM portal_searchdoc d, to_tsquery('simple', %s) q "
-           "WHERE d.agency_id = %s AND d.document @@ q")
-    params = [tsq, agency.pk]
+    sql = ("SELECT d.item_id, d.title, d.body FROM portal_searchdoc d "
+           "WHERE d.agency_id = %s AND d.document @@ to_tsquery('simple', %s)")
+    params = [agency.pk, tsq]
     if cats is not None:
         sql += f" AND d.category_id IN ({', '.join(['%s'] * len(cats))})"
         params += cats
@@ -282,8 +283,31 @@ def _postgres(agency, terms, cats, year):
         params.append(year)
     with connection.cursor() as cur:
         cur.execute(sql + " ORDER BY d.item_id DESC LIMIT %s", [*params, CANDIDATES + 1])
-        rows = cur.fetchall()
-    return [(score, pk) for pk, score in rows]
+        return cur.fetchall()
+
+
+K1, B = 1.2, 0.75  # BM25 saturation and length normalisation
+
+
+def rank(rows, terms) -> list[tuple[float, int]]:
+    """(score, item id) of candidate rows (item_id, title tokens, body tokens), best first. BM25 per field
+    (title weighted TITLE_WEIGHT, body BODY_WEIGHT) over the candidates: every candidate holds every term,
+    so the terms' document frequencies do not change the order and are left out."""
+    docs = [(pk, title.split(), body.split()) for pk, title, body in rows]
+    if not docs:
+        return []
+    avg_t = sum(len(t) for _, t, _ in docs) / len(docs) or 1
+    avg_b = sum(len(b) for _, _, b in docs) / len(docs) or 1
+    out = []
+    for pk, t, b in docs:
+        nt, nb = K1 * (1 - B + B * len(t) / avg_t), K1 * (1 - B + B * len(b) / avg_b)
+        score = 0.0
+        for term in terms:
+            ft, fb = t.count(term), b.count(term)
+            score += TITLE_WEIGHT * ft / (ft + nt) + BODY_WEIGHT * fb / (fb + nb)
+        out.append((score, pk))
+    out.sort(key=lambda r: (-r[0], -r[1]))  # equal scores: most recent first
+    return out
 
 
 BACKENDS = {"sqlite": _sqlite, "postgresql": _postgres}
@@ -304,10 +328,9 @@ def search(agency, q: str, category=None, year=None, page=1, per_page: int = PER
     backend = BACKENDS.get(connection.vendor)
     if backend is None:
         raise QueryError("当前数据库不支持全文检索。")
-    scored = backend(agency, terms, cats, year)
-    capped = len(scored) > CANDIDATES
-    scored = scored[:CANDIDATES]
-    scored.sort(key=lambda r: (-r[0], -r[1]))
+    rows = backend(agency, terms, cats, year)
+    capped = len(rows) > CANDIDATES
+    scored = rank(sorted(rows, reverse=True)[:CANDIDATES], terms)
     total = len(scored)
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)  # a page past the end shows the last page

@@ -6,7 +6,8 @@ triggers through a view, never typed by a visitor: the visitor's words are match
 only), so one MATCH applies the filters inside the index.
 PostgreSQL: the GIN index becomes multi-column (agency_id, category_id, year, document) through the
 btree_gin extension (trusted since PostgreSQL 13, so the database owner may create it): the filters and
-the words are intersected in one index scan.
+the words are intersected in one index scan; (agency_id, item_id) lets a common word be answered
+by walking the agency's newest rows and stopping after enough matches.
 """
 from importlib import import_module
 
@@ -48,8 +49,11 @@ POSTGRES = [
     "CREATE EXTENSION IF NOT EXISTS btree_gin",
     "DROP INDEX IF EXISTS portal_searchdoc_document",
     "CREATE INDEX portal_searchdoc_document ON portal_searchdoc USING GIN (agency_id, category_id, year, document)",
+    # Newest matches first for a common word: walk the agency's rows backwards and stop after CANDIDATES.
+    "CREATE INDEX portal_searchdoc_agency_item ON portal_searchdoc (agency_id, item_id)",
 ]
 POSTGRES_REVERSE = [
+    "DROP INDEX IF EXISTS portal_searchdoc_agency_item",
     "DROP INDEX IF EXISTS portal_searchdoc_document",
     "CREATE INDEX portal_searchdoc_document ON portal_searchdoc USING GIN (document)",
 ]
