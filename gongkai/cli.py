@@ -96,8 +96,10 @@ def _register_django(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=_port, default=8000)
     p.set_defaults(func=lambda a: _manage(["runserver", f"{a.host}:{a.port}", "--noreload"]))
 
-    p = sub.add_parser("worker", help="运行后台任务（django-tasks 数据库队列）")
-    p.set_defaults(func=lambda a: _manage(["db_worker"]))
+    p = sub.add_parser("worker", help="运行后台任务（django-tasks 数据库队列；可在多台机器上运行多个进程）")
+    p.add_argument("--interval", type=float, default=1.0, help="队列为空时每隔多少秒查看一次（默认 1）")
+    p.add_argument("--batch", action="store_true", help="队列为空时退出")
+    p.set_defaults(func=_worker)
 
     p = sub.add_parser("dbcheck", help="检查数据库能否连接")
     p.add_argument("--url", help="数据库地址，默认取 DATABASE_URL")
@@ -106,6 +108,21 @@ def _register_django(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("manage", help="Django 管理命令", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=lambda a: _manage(a.rest))
+
+
+def _worker(args: argparse.Namespace) -> int:
+    setup_django()
+    import logging
+
+    from django.db import DatabaseError
+
+    from gongkai import worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        return worker.run(interval=args.interval, batch=args.batch)
+    except DatabaseError as exc:
+        raise CommandError(f"数据库操作失败（可用 gongkai dbcheck 检查连接）：{str(exc).splitlines()[0]}", 1) from None
 
 
 def _dbcheck(args: argparse.Namespace) -> int:

@@ -98,6 +98,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
+# Beyond one machine (docs/deploy.md): a persistent connection dropped by the server (PostgreSQL restarted,
+# pg_terminate_backend, a failover) is noticed before the next request uses it, which then reconnects;
+# only requests in flight at the moment fail (500 page, in Chinese).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
