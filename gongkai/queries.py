@@ -4,7 +4,7 @@
   year, in one query) instead of ``DISTINCT date_trunc(...)`` over every row (on SQLite Django's
   ``django_date_trunc`` is a Python function called once per row: 1.7 s at a million items).
 - ``CappedPaginator``: counts at most ``cap`` rows (``SELECT count(*) FROM (… LIMIT cap+1)``), so a list
-  page costs the same at a thousand rows or ten million; ``count_label`` shows "10000+" beyond. A page
+  page costs the same at a thousand rows or ten million; ``count_label`` shows "1000+" beyond. A page
   is read in two steps: the ids of the page (the ordering index alone, no joins), then those rows with
   their related objects; joined and sorted in one query, SQLite put the one-row agency table first and
   sorted every item of the agency (2.8 s at 100,000).
@@ -41,7 +41,7 @@ def distinct_years(model, column: str, **equal) -> list[int]:
 class CappedPaginator(Paginator):
     """A Paginator whose count stops at ``cap`` (pages beyond it show the last page)."""
 
-    def __init__(self, object_list, per_page, cap: int = 10_000, **kwargs):
+    def __init__(self, object_list, per_page, cap: int = 1000, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
         self.capped = False

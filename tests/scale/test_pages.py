@@ -76,7 +76,7 @@ def test_big_pages_do_not_grow_with_rows(client, city):
 def test_catalog_list_year_choices_and_capped_total(client, city, monkeypatch):
     big, _, users = city
     client.force_login(users[big.pk])
-    monkeypatch.setattr(CappedPaginator.__init__, "__defaults__", (100,))  # cap=100 for this test
+    monkeypatch.setattr(CappedPaginator.__init__, "__defaults__", (100,))  # cap=100 for this test (3000 items)
     page = client.get(reverse("catalog:list", args=[big.slug])).content.decode()
     assert "共 100+ 条" in page
     for y in (2023, 2024, 2025):
