@@ -124,8 +124,23 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Site-wide assets (gongkai/static/gongkai/site.css): the project package is not an app, so list it.
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("GONGKAI_MEDIA_ROOT", VAR_DIR / "media"))  # a shared file system, or:
 MEDIA_URL = "/media/"
+# Attachments on S3-compatible storage (MinIO, Ceph, a cloud's OSS) through django-storages
+# (pip install 'gongkai[s3]'); see docs/deploy.md. Files are always served through gongkai's own views
+# (published items only), so the bucket stays private.
+if os.environ.get("GONGKAI_STORAGE") == "s3":
+    STORAGES = {
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+            "bucket_name": os.environ["GONGKAI_S3_BUCKET"],
+            "endpoint_url": os.environ.get("GONGKAI_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("GONGKAI_S3_REGION") or None,
+            "access_key": os.environ.get("GONGKAI_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("GONGKAI_S3_SECRET_KEY") or None,
+            "default_acl": "private", "querystring_auth": True, "file_overwrite": False,
+        }},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 # Uploads: report files up to 20 MB each (年报体检); larger bodies are refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
