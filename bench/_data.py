@@ -31,8 +31,8 @@ def fingerprint(params) -> str:
     return h.hexdigest()[:12]
 
 
-def _prepare(url: str, params, var: Path) -> float:
-    """Migrate and generate (both skip what is there); returns the seconds it took."""
+def _prepare(url: str, params, var: Path) -> tuple[float, bool]:
+    """Migrate and generate (both skip what is there); returns (seconds it took, whether it was kept)."""
     import time
 
     env = {**os.environ, "DATABASE_URL": url, "GONGKAI_VAR": str(var)}
@@ -45,12 +45,12 @@ def _prepare(url: str, params, var: Path) -> float:
         proc = subprocess.run(cli + cmd, cwd=ROOT, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd[:2])}: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, "未重复生成" in proc.stdout
 
 
-def database(name: str, params, vendor: str) -> tuple[str, float]:
-    """(DATABASE_URL of the generated database, seconds spent preparing it). Raises RuntimeError when
-    PostgreSQL is unreachable."""
+def database(name: str, params, vendor: str) -> tuple[str, float, bool]:
+    """(DATABASE_URL of the generated database, seconds spent preparing it, whether it was kept from an
+    earlier run). Raises RuntimeError when PostgreSQL is unreachable."""
     key = fingerprint(params)
     CACHE.mkdir(parents=True, exist_ok=True)
     if vendor == "sqlite":
@@ -76,4 +76,4 @@ def database(name: str, params, vendor: str) -> tuple[str, float]:
         except psycopg.Error as exc:
             raise RuntimeError(str(exc).splitlines()[0]) from None
         url = f"{base}/{dbname}"
-    return url, _prepare(url, params, CACHE)
+    return (url, *_prepare(url, params, CACHE))

@@ -100,7 +100,7 @@ def _run_backend(name: str, vendor: str) -> None:
     from bench._data import database
 
     try:
-        url, prep_s = database("portal", params(), vendor)
+        url, prep_s, kept = database("portal", params(), vendor)
     except RuntimeError as exc:
         print(f"  {name}: 跳过（{exc}）")
         return
@@ -113,7 +113,8 @@ def _run_backend(name: str, vendor: str) -> None:
         print(f"  {name}: 未能运行（{tail}）")
         return
     r = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"  {name}: {ROWS:,} 条目录（准备数据库 {prep_s:.0f} 秒，已生成的库直接复用）")
+    how = "复用上次生成的数据库" if kept else "本次生成，之后的运行直接复用"
+    print(f"  {name}: {ROWS:,} 条目录（准备数据库 {prep_s:.0f} 秒，{how}）")
     print(f"    全文检索 p95 {r['search_p95_ms']:.1f} ms，中位数 {r['search_median_ms']:.1f} ms"
           f"（{len(QUERIES)} 种 × {REPEAT} 次）  目标 ≤ {GOAL_MS} ms  {_verdict(r['search_p95_ms'])}")
     for label, q in r["queries"].items():
