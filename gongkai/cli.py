@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "gongkai.agencies.commands",
     "gongkai.catalog.commands",
     "gongkai.annual.commands",
+    "gongkai.backup",
 )
 
 
@@ -85,8 +86,11 @@ def _register_django(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--noinput", action="store_true")
     p.set_defaults(func=lambda a: _manage(["migrate", "--noinput", "-v", "0"]))
 
-    p = sub.add_parser("demo", help="载入演示数据（可重复执行）")
+    p = sub.add_parser("demo", help="载入演示数据（可重复执行）；demo generate 生成整座演示城市")
     p.set_defaults(func=lambda a: _manage(["load_demo"]))
+    from gongkai.agencies.commands import register_generate
+
+    register_generate(p.add_subparsers(dest="demo_command", metavar="子命令"))
 
     p = sub.add_parser("serve", help="启动网站")
     p.add_argument("--host", default="127.0.0.1")
@@ -97,8 +101,10 @@ def _register_django(sub: argparse._SubParsersAction) -> None:
                    help="gunicorn 进程数（默认 2，每进程 4 个线程）")
     p.set_defaults(func=_serve)
 
-    p = sub.add_parser("worker", help="运行后台任务（django-tasks 数据库队列）")
-    p.set_defaults(func=lambda a: _manage(["db_worker"]))
+    p = sub.add_parser("worker", help="运行后台任务（django-tasks 数据库队列；可在多台机器上运行多个进程）")
+    p.add_argument("--interval", type=float, default=1.0, help="队列为空时每隔多少秒查看一次（默认 1）")
+    p.add_argument("--batch", action="store_true", help="队列为空时退出")
+    p.set_defaults(func=_worker)
 
     p = sub.add_parser("dbcheck", help="检查数据库能否连接")
     p.add_argument("--url", help="数据库地址，默认取 DATABASE_URL")
@@ -129,6 +135,19 @@ def _serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     os.execv(sys.executable, argv)  # keeps the pid: a supervisor (systemd) stops gunicorn directly
     return 0  # not reached
+def _worker(args: argparse.Namespace) -> int:
+    setup_django()
+    import logging
+
+    from django.db import DatabaseError
+
+    from gongkai import worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        return worker.run(interval=args.interval, batch=args.batch)
+    except DatabaseError as exc:
+        raise CommandError(f"数据库操作失败（可用 gongkai dbcheck 检查连接）：{str(exc).splitlines()[0]}", 1) from None
 
 
 def _dbcheck(args: argparse.Namespace) -> int:

@@ -108,6 +108,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # (Python's default is 5 s); past it, gongkai.middleware.DatabaseBusyRetryMiddleware retries.
     DATABASES["default"]["OPTIONS"]["timeout"] = float(os.environ.get("GONGKAI_DB_TIMEOUT", 20))
 
+# Beyond one machine (docs/deploy.md): a persistent connection dropped by the server (PostgreSQL restarted,
+# pg_terminate_backend, a failover) is noticed before the next request uses it, which then reconnects;
+# only requests in flight at the moment fail (500 page, in Chinese).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -129,8 +134,23 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Site-wide assets (gongkai/static/gongkai/site.css): the project package is not an app, so list it.
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("GONGKAI_MEDIA_ROOT", VAR_DIR / "media"))  # a shared file system, or:
 MEDIA_URL = "/media/"
+# Attachments on S3-compatible storage (MinIO, Ceph, a cloud's OSS) through django-storages
+# (pip install 'gongkai[s3]'); see docs/deploy.md. Files are always served through gongkai's own views
+# (published items only), so the bucket stays private.
+if os.environ.get("GONGKAI_STORAGE") == "s3":
+    STORAGES = {
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+            "bucket_name": os.environ["GONGKAI_S3_BUCKET"],
+            "endpoint_url": os.environ.get("GONGKAI_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("GONGKAI_S3_REGION") or None,
+            "access_key": os.environ.get("GONGKAI_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("GONGKAI_S3_SECRET_KEY") or None,
+            "default_acl": "private", "querystring_auth": True, "file_overwrite": False,
+        }},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 # Uploads: report files up to 20 MB each (年报体检); larger bodies are refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024

@@ -103,7 +103,8 @@ class Item(models.Model):
         OTHER = "other", "其他"
 
     # Indexes are few on purpose (bulk imports of 100,000 rows): the natural-key constraint starts with
-    # agency and serves as its index; (agency, state, date_published) serves listings.
+    # agency and serves as its index; (agency, state, date_published) serves the portal, (agency, date_made, id)
+    # the staff list.
     agency = models.ForeignKey("agencies.Agency", verbose_name="机关", on_delete=models.PROTECT,
                                related_name="catalog_items", db_index=False)
     # Art. 12: index number = credit code "/" year "-" serial (services.allocate_index_numbers).
@@ -153,7 +154,9 @@ class Item(models.Model):
             models.UniqueConstraint(fields=["agency", "title", "document_number", "date_made"],
                                     name="catalog_item_natural_key"),
         ]
-        indexes = [models.Index(fields=["agency", "state", "date_published"])]
+        indexes = [models.Index(fields=["agency", "state", "date_published"]),
+                   # The staff list (newest made first, paged) and its year filter and year list.
+                   models.Index(fields=["agency", "date_made", "id"], name="catalog_item_agency_made")]
 
     def __str__(self) -> str:
         return f"{self.index_number} {self.title}"

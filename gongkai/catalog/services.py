@@ -76,6 +76,14 @@ def seed_categories(agency) -> int:
     return len(rows)
 
 
+def years_made(agency) -> list[int]:
+    """Years in which the agency's items were made, newest first: one index probe per year on
+    (agency, date_made, id), however many items there are."""
+    from gongkai.queries import distinct_years
+
+    return distinct_years(Item, "date_made", agency=agency.pk)
+
+
 def category_tree(agency) -> list[tuple[Category, int]]:
     """(category, depth) in display order: pre-order over the tree, siblings by position."""
     cats = list(Category.objects.filter(agency=agency).order_by("position", "id"))

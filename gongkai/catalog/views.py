@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from gongkai.agencies.models import AuditEntry
 from gongkai.agencies.permissions import agency_required, can
 from gongkai.redirects import safe_next
+from gongkai.queries import CappedPaginator
 
 from . import importer, services
 from .forms import CategoryForm, FilterForm, ImportForm, ItemForm
@@ -75,11 +76,12 @@ def _filtered(request, agency):
 @agency_required("catalog.view")
 def item_list(request, agency):
     form, qs = _filtered(request, agency)
-    page = Paginator(qs.order_by("-date_made", "-id"), 50).get_page(request.GET.get("page"))
+    # Capped count (gongkai.queries): the page costs the same at a thousand items or ten million.
+    page = CappedPaginator(qs.order_by("-date_made", "-id"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "catalog/list.html", _ctx(request, agency, form=form, page=page, query=query.urlencode(),
-                                                      total=qs.count()))
+                                                      total=page.paginator.count_label))
 
 
 def _save_attachments(item, files, user, request):

@@ -102,7 +102,8 @@ def items(request, slug):
                                g.get("page") or 1)
     except ValidationError as exc:
         return _error(exc.messages[0], 400)
-    return _ok({"count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
+    return _ok({"count": page.paginator.count, "count_capped": page.paginator.capped, "page": page.number,
+                "pages": page.paginator.num_pages,
                 "per_page": page.paginator.per_page,
                 "results": [item_json(i) for i in page.object_list]})
 
@@ -127,7 +128,8 @@ def search(request, slug):
                             g.get("page") or 1)
     except QueryError as exc:
         return _error(str(exc), 400)
-    return _ok({"query": result.query, "terms": result.terms, "count": result.total, "page": result.page,
+    return _ok({"query": result.query, "terms": result.terms, "count": result.total,
+                "count_capped": result.total_capped, "page": result.page,
                 "pages": result.pages,
                 "results": [{**item_json(h.item), "title_html": str(h.title_html), "snippet_html": str(h.snippet_html)}
                             for h in result.hits]})
@@ -220,6 +222,8 @@ OPENAPI = {
             "responses": {"200": _json({"type": "object",
                                         "required": ["query", "terms", "count", "page", "pages", "results"],
                                         "properties": {"query": _str, "terms": {"type": "array", "items": _str},
+                                                       "count_capped": {"type": "boolean", "description":
+                                                                        "为 true 时匹配多于 count 条，仅对最近的 count 条排序"},
                                                        **_PAGED, "results": {"type": "array", "items": {
                                                            "allOf": [_ITEM, {"type": "object",
                                                                              "required": ["title_html", "snippet_html"],

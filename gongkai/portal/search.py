@@ -6,8 +6,12 @@ space-joined, in ``SearchDoc``; the database's full-text engine (FTS5 on SQLite,
 PostgreSQL; migration 0002) indexes those tokens. The query is segmented by the same tokenizer
 (precise mode: each query word must appear as a document token) and all its words are required.
 
-Ranking happens in the database (bm25 / ts_rank, title weighted above the text); snippets are cut
-and highlighted here from the item's original text, escaped, so both backends show the same thing.
+Agency, category and year are part of the indexed query (migration 0003: an FTS5 tags column on SQLite,
+a multi-column GIN index on PostgreSQL). Ranking is bounded: the database returns only the CANDIDATES
+most recently indexed matches with their tokens, and ``rank`` orders them by BM25 (title weighted above
+the text), the same on both backends; the count stops there too
+("1000+"), so a query costs the same whether a word is rare or in every other item. Snippets are cut and
+highlighted here from the item's original text, escaped, so both backends show the same thing.
 
 Public: ``search(agency, q, category=None, year=None, page=1)``, ``QueryError``, ``tokens``,
 ``index_item``, ``unindex``, ``reindex``.
@@ -177,6 +181,11 @@ class SearchPage:
     page: int
     pages: int
     hits: list[Hit] = field(default_factory=list)
+    total_capped: bool = False  # more than ``total`` matches exist; only the most recent were ranked
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total}+" if self.total_capped else str(self.total)
 
     @property
     def has_previous(self) -> bool:
@@ -232,42 +241,73 @@ def parse_page(page) -> int:
         return 1
 
 
-def _filters(agency, cats, year) -> tuple[str, list]:
-    sql, params = " AND d.agency_id = %s", [agency.pk]
+# Bounded ranking: only the CANDIDATES most recently indexed matches (highest item ids) are ranked, so a
+# word found in half a million items costs the same as a rare one; the count stops there too ("1000+").
+CANDIDATES = 1000
+
+
+def _tag_match(agency, cats, year) -> str:
+    """FTS5 filter on the tags column (migration 0003): agency, category (any of), year."""
+    out = f'tags : "a{int(agency.pk)}"'
+    if cats is not None:
+        out += " AND tags : (" + " OR ".join(f'"c{int(c)}"' for c in cats) + ")"
+    if year is not None:
+        out += f' AND tags : "y{int(year)}"'
+    return out
+
+
+def _sqlite(agency, terms, cats, year):
+    # Each term quoted: FTS5 query syntax (AND/OR/NEAR, *, ^, :) never comes from the visitor; the visitor's
+    # words are matched in title and body only, never in the tags column. No bm25() here: its statistics
+    # read the whole doclist of every phrase (the agency tag's is the agency's whole catalogue).
+    words = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    match = f"{{title body}} : ({words}) AND {_tag_match(agency, cats, year)}"
+    with connection.cursor() as cur:
+        cur.execute("SELECT d.item_id, d.title, d.body FROM portal_searchdoc d WHERE d.item_id IN ("
+                    "SELECT rowid FROM portal_searchfts WHERE portal_searchfts MATCH %s ORDER BY rowid DESC LIMIT %s)",
+                    [match, CANDIDATES + 1])
+        return cur.fetchall()
+
+
+def _postgres(agency, terms, cats, year):
+    # Terms are \w+ words; quoting each as a lexeme keeps tsquery operators out of the visitor's hands.
+    tsq = " & ".join("'" + t.replace("'", "''").replace("\\", "\\\\") + "'" for t in terms)
+    sql = ("SELECT d.item_id, d.title, d.body FROM portal_searchdoc d "
+           "WHERE d.agency_id = %s AND d.document @@ to_tsquery('simple', %s)")
+    params = [agency.pk, tsq]
     if cats is not None:
         sql += f" AND d.category_id IN ({', '.join(['%s'] * len(cats))})"
         params += cats
     if year is not None:
         sql += " AND d.year = %s"
         params.append(year)
-    return sql, params
-
-
-def _sqlite(terms, where, params, limit, offset):
-    # Each term quoted: FTS5 query syntax (AND/OR/NEAR, *, ^, :) never comes from the visitor.
-    match = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-    base = ("FROM portal_searchfts JOIN portal_searchdoc d ON d.item_id = portal_searchfts.rowid "
-            "WHERE portal_searchfts MATCH %s" + where)
     with connection.cursor() as cur:
-        cur.execute("SELECT count(*) " + base, [match, *params])
-        total = cur.fetchone()[0]
-        cur.execute(f"SELECT d.item_id {base} ORDER BY bm25(portal_searchfts, {TITLE_WEIGHT}, {BODY_WEIGHT}), "
-                    "d.date_published DESC, d.item_id DESC LIMIT %s OFFSET %s", [match, *params, limit, offset])
-        ids = [r[0] for r in cur.fetchall()]
-    return total, ids
+        cur.execute(sql + " ORDER BY d.item_id DESC LIMIT %s", [*params, CANDIDATES + 1])
+        return cur.fetchall()
 
 
-def _postgres(terms, where, params, limit, offset):
-    # Terms are \w+ words; quoting each as a lexeme keeps tsquery operators out of the visitor's hands.
-    tsq = " & ".join("'" + t.replace("'", "''").replace("\\", "\\\\") + "'" for t in terms)
-    base = "FROM portal_searchdoc d WHERE d.document @@ to_tsquery('simple', %s)" + where
-    with connection.cursor() as cur:
-        cur.execute("SELECT count(*) " + base, [tsq, *params])
-        total = cur.fetchone()[0]
-        cur.execute("SELECT d.item_id " + base + " ORDER BY ts_rank(d.document, to_tsquery('simple', %s)) DESC, "
-                    "d.date_published DESC, d.item_id DESC LIMIT %s OFFSET %s", [tsq, *params, tsq, limit, offset])
-        ids = [r[0] for r in cur.fetchall()]
-    return total, ids
+K1, B = 1.2, 0.75  # BM25 saturation and length normalisation
+
+
+def rank(rows, terms) -> list[tuple[float, int]]:
+    """(score, item id) of candidate rows (item_id, title tokens, body tokens), best first. BM25 per field
+    (title weighted TITLE_WEIGHT, body BODY_WEIGHT) over the candidates: every candidate holds every term,
+    so the terms' document frequencies do not change the order and are left out."""
+    docs = [(pk, title.split(), body.split()) for pk, title, body in rows]
+    if not docs:
+        return []
+    avg_t = sum(len(t) for _, t, _ in docs) / len(docs) or 1
+    avg_b = sum(len(b) for _, _, b in docs) / len(docs) or 1
+    out = []
+    for pk, t, b in docs:
+        nt, nb = K1 * (1 - B + B * len(t) / avg_t), K1 * (1 - B + B * len(b) / avg_b)
+        score = 0.0
+        for term in terms:
+            ft, fb = t.count(term), b.count(term)
+            score += TITLE_WEIGHT * ft / (ft + nt) + BODY_WEIGHT * fb / (fb + nb)
+        out.append((score, pk))
+    out.sort(key=lambda r: (-r[0], -r[1]))  # equal scores: most recent first
+    return out
 
 
 BACKENDS = {"sqlite": _sqlite, "postgresql": _postgres}
@@ -276,6 +316,8 @@ BACKENDS = {"sqlite": _sqlite, "postgresql": _postgres}
 def search(agency, q: str, category=None, year=None, page=1, per_page: int = PER_PAGE) -> SearchPage:
     """Published items of ``agency`` matching every word of ``q``, best first, one page of them.
     ``category`` (id or Category; includes sub-categories) and ``year`` (publication year) filter.
+    Ranking is bounded: the CANDIDATES most recent matches are ranked (``total_capped`` tells when there
+    are more). Two queries per page whatever the number of matches (candidates, then the page's items).
     Raises QueryError with a Chinese message for an empty, over-long or unsearchable query."""
     from gongkai.catalog.models import Item
 
@@ -286,16 +328,17 @@ def search(agency, q: str, category=None, year=None, page=1, per_page: int = PER
     backend = BACKENDS.get(connection.vendor)
     if backend is None:
         raise QueryError("当前数据库不支持全文检索。")
-    where, params = _filters(agency, cats, year)
-    total, ids = backend(terms, where, params, per_page, (page - 1) * per_page)
+    rows = backend(agency, terms, cats, year)
+    capped = len(rows) > CANDIDATES
+    scored = rank(sorted(rows, reverse=True)[:CANDIDATES], terms)
+    total = len(scored)
     pages = max(1, math.ceil(total / per_page))
-    if page > pages:  # a page past the end shows the last page
-        page = pages
-        total, ids = backend(terms, where, params, per_page, (page - 1) * per_page)
-    items = Item.objects.published().select_related("category", "agency").in_bulk(ids)
+    page = min(page, pages)  # a page past the end shows the last page
+    ids = [pk for _, pk in scored[(page - 1) * per_page:page * per_page]]
+    items = Item.objects.published().select_related("category", "agency").in_bulk(ids) if ids else {}
     hits = [Hit(items[i], highlight(items[i].title, terms), snippet(plain_text(items[i]), terms))
             for i in ids if i in items]
-    return SearchPage(query=q, terms=terms, total=total, page=page, pages=pages, hits=hits)
+    return SearchPage(query=q, terms=terms, total=total, page=page, pages=pages, hits=hits, total_capped=capped)
 
 
 # -- snippets ----------------------------------------------------------------------------------------
