@@ -49,7 +49,7 @@ from ..layouts import (
 )
 from ..model import Report
 from ..render.grid import CONTENT_HEADER
-from . import digits
+from . import digits, flat
 from .normalize import LabelIndex, Match, clean_cell, is_digit_run, norm, read_number
 
 TABLE_NAMES = {
@@ -64,6 +64,9 @@ class Document:
     lines: list[str]
     tables: list[list[list[str | None]]] = field(default_factory=list)
     source: str = "text"
+    # OCR'd input: the same document with each low-confidence number as "?" (see ``ocr.py``). ``assemble``
+    # reads both and keeps a low-confidence number only where its row's identity holds.
+    masked: "Document | None" = None
 
 
 # -- tokens --------------------------------------------------------------------------------------
@@ -428,7 +431,9 @@ _SECTION_WORDS: list[tuple[str, tuple[str, ...]]] = [
     ("2", ("主动公开政府信息情况", "主动公开政府信息")),
     ("3", ("收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请")),
     ("4", ("行政复议行政诉讼情况", "行政复议行政诉讼")),
-    ("5", ("存在的主要问题及改进情况", "存在的主要问题和改进情况", "主要问题及改进情况", "存在问题及改进")),
+    ("5", ("存在的主要问题及改进情况", "存在的主要问题和改进情况", "主要问题及改进情况", "存在问题及改进",
+           "存在的主要问题及整改措施", "存在的主要问题及整改情况", "存在的主要问题和整改措施", "主要问题及整改措施",
+           "存在的主要问题")),
     ("6", ("其他需要报告的事项", "其他需要报告事项")),
 ]
 _TITLE = re.compile(r"([0-9０-９]{4})\s*年度?(?P<mid>[^。；，0-9]{0,30}?)(?:政府信息公开|政务公开|信息公开)[^。；]{0,12}?报告")
@@ -541,6 +546,9 @@ def _table_of_contents(lines: list[str], found: list[tuple[int, str, str | None]
     return toc
 
 
+_PERIOD_YEAR = re.compile(r"统计(?:期限|期间|时限|时间)?(?:范围)?\s*(?:为|是|自|从|[:：])*\s*(\d{4})\s*年\s*0?1\s*月\s*0?1\s*日")
+
+
 def find_title(lines: list[str]) -> tuple[str | None, int | None]:
     """Agency and year from the title "…XXXX年政府信息公开工作年度报告" (agency before the year or on the line above)."""
     head = lines[:200]
@@ -570,7 +578,8 @@ def find_title(lines: list[str]) -> tuple[str | None, int | None]:
                     break
         return agency or None, year
     for raw in lines[:100]:
-        m = re.search(r"统计期限?自?\s*(\d{4})\s*年\s*1\s*月\s*1\s*日", clean_cell(raw))
+        # "统计期限自2024年1月1日起", "数据统计期限为2025年1月1日至12月31日"
+        m = _PERIOD_YEAR.search(clean_cell(raw))
         if m:
             return None, int(m.group(1))
     return None, None
@@ -652,7 +661,20 @@ def _line_regions(lines: list[str], headings: list[tuple[int, str]]) -> dict[str
 
 
 def assemble(doc: Document) -> Report:
+    if doc.masked is not None:
+        from .ocr import accept_by_identity
+
+        read = _assemble(Document(doc.lines, doc.tables, doc.source))
+        report = _assemble(doc.masked)
+        accept_by_identity(report, read)
+        return report
+    return _assemble(doc)
+
+
+def _assemble(doc: Document) -> Report:
     lines = doc.lines
+    if flat.is_flat(lines):
+        lines = flat.unflatten(lines)  # a page flattened into one line: cut at headings and labels
     inline: dict[int, str] = {}
     headings = find_headings(lines, inline)
     agency, year = find_title(lines)

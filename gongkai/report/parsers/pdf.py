@@ -14,6 +14,7 @@ Nothing is ever guessed: a glyph without a Unicode mapping becomes ``?`` (unread
 from __future__ import annotations
 
 import io
+import logging
 import re
 import unicodedata
 from bisect import bisect_right
@@ -24,6 +25,10 @@ from typing import NamedTuple
 from ..errors import ReportError
 from ..layouts import APPEAL_GROUPS, LAYOUTS, LITIGATION_HEADER, SECTION_TITLES
 from ..model import Report
+
+# pdfminer logs font trouble it works around ("Could not get FontBBox from font descriptor…", dozens of
+# lines for one browser-printed PDF) through the root handler: never on the user's terminal or page.
+logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
 
 # -- text normalisation ------------------------------------------------------------------------
 
@@ -161,6 +166,8 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
                 # a number set apart from the text before it (a value next to a long label).
                 if (
                     gap > 0.9 * size or abs(ch["bottom"] - cur[-1]["bottom"]) > 0.2 * size
+                    # OCR: a number read as a box of its own is a cell of its own, however close
+                    or ch.get("box", -1) != cur[-1].get("box", -1) and (ch.get("number") or cur[-1].get("number"))
                     or (gap > 0.35 * size and ch["text"].isdigit() and _is_wide(cur[-1]["text"][-1:] or "a"))
                 ):
                     segments.append(_segment(cur))
@@ -564,9 +571,20 @@ def _drop_furniture(pages: list[_Page]) -> None:
 _ROW_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}\s*[.、．]\D)")
 
 
+_PUNCT = re.compile(r"[、，,.．:：（）()\s]")
+
+
+def _loose(text: str) -> str:
+    """A group label's key without punctuation: OCR and some producers drop the "、" of "三、"."""
+    return _PUNCT.sub("", _key(text))
+
+
+_GROUPS_LOOSE = {_loose(g) for g in _GROUPS}
+
+
 def _group_prefix(text: str) -> bool:
-    k = _key(text)
-    return bool(k) and any(g.startswith(k) for g in _GROUPS)
+    k = _loose(text)
+    return bool(k) and any(g.startswith(k) for g in _GROUPS_LOOSE)
 
 
 def _split_group_prefix(segs: list[tuple[float, float, str]], pending: dict) -> list[tuple[float, float, str]]:
@@ -620,7 +638,7 @@ def _assemble_unruled(lines: list[_Line], carry: dict[int, str]) -> list[_Line]:
                 break
             segs = segs[1:]
         for c, (text, at) in list(pending.items()):
-            if _key(text) in _GROUPS:
+            if _loose(text) in _GROUPS_LOOSE:
                 groups_at.setdefault(at, []).append(text)
                 del pending[c]
         if segs:
@@ -842,11 +860,23 @@ def extract_document(data: bytes):
 
 def extract_lines_and_tables(data: bytes) -> tuple[list[str], list[list[list[str | None]]]]:
     pages, layer = _read_pages(data)
-    # A scan may carry a stamp or page numbers as text: a few characters a page over images is no text layer.
-    if layer.chars < 20 or (layer.images and layer.chars < 40 * len(pages)):
-        raise ReportError("PDF 没有文字层（可能是扫描件），无法读取")
+    if is_scan(layer, len(pages)):
+        raise ReportError(NO_TEXT_LAYER)
     if layer.unmapped > 0.3 * layer.chars:
         raise ReportError("PDF 的文字无法解码（字体缺少 Unicode 映射），无法读取；请提供原始文档或另存为新的 PDF")
+    return lines_from_pages(pages)
+
+
+NO_TEXT_LAYER = "PDF 没有文字层（可能是扫描件），无法读取"
+
+
+def is_scan(layer: _TextLayer, pages: int) -> bool:
+    # A scan may carry a stamp or page numbers as text: a few characters a page over images is no text layer.
+    return layer.chars < 20 or bool(layer.images and layer.chars < 40 * pages)
+
+
+def lines_from_pages(pages: list[_Page]) -> tuple[list[str], list[list[list[str | None]]]]:
+    """Pages of positioned text (from the text layer, or from OCR) → lines in reading order and grids."""
     _drop_furniture(pages)
     _unruled_tables(pages)
     _mark_paragraphs(pages)
@@ -868,9 +898,18 @@ def extract_lines_and_tables(data: bytes) -> tuple[list[str], list[list[list[str
     return lines, tables
 
 
-def parse_pdf(data: bytes) -> Report:
-    """Parse the bytes of a PDF annual report. Raises ``ReportError`` (Chinese message) on bad input."""
-    document = extract_document(data)
+def parse_pdf(data: bytes, progress=None) -> Report:
+    """Parse the bytes of a PDF annual report. Raises ``ReportError`` (Chinese message) on bad input.
+    A PDF without a text layer (a scan) is read by offline OCR (``ocr.py``); ``progress(done, total)``
+    is called after each page it reads."""
+    try:
+        document = extract_document(data)
+    except ReportError as exc:
+        if str(exc) != NO_TEXT_LAYER:
+            raise
+        from .ocr import parse_scanned_pdf
+
+        return parse_scanned_pdf(data, progress)
     from .core import assemble
 
     return assemble(document)
