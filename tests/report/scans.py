@@ -85,3 +85,29 @@ def assert_cells(got: Report, expected: Report, max_unknown: int | None = None) 
     if max_unknown is not None:
         assert len(unknown) <= max_unknown, (len(unknown), unknown[:10], [reasons[k] for k in unknown[:3]])
     return len(unknown)
+
+
+def section_html(report: Report, section: str, css: str = "") -> str:
+    """One table section of the official layout on a page of its own (a table image is cut from it)."""
+    import re
+
+    from gongkai.report.render.html import PAGE_CSS, TABLE_CSS, render_tables_html
+
+    tables = render_tables_html(report)
+    part = re.search(rf'<section class="gk-section" id="section-{section}">.*?</section>', tables, re.S).group(0)
+    return f'<html><head><meta charset="utf-8"><style>{PAGE_CSS}{TABLE_CSS}{css}</style></head><body>{part}</body></html>'
+
+
+def table_image(report: Report, section: str, angle: float = 0.4, noise: float = 8.0):
+    """A picture of one table as agencies paste it into a page: the printed table cut out, turned a
+    little, with noise."""
+    import numpy as np
+    from PIL import Image
+
+    page = rasterise(weasy_pdf(section_html(report, section)), angle=0.0, noise=0.0).convert("L")
+    arr = np.asarray(page)
+    ys, xs = np.nonzero(arr < 200)
+    box = (max(int(xs.min()) - 12, 0), max(int(ys.min()) - 12, 0), int(xs.max()) + 12, int(ys.max()) + 12)
+    img = page.crop(box).rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=255)
+    arr = np.asarray(img).astype("float32") + np.random.default_rng(3).normal(0.0, noise, (img.height, img.width))
+    return Image.fromarray(arr.clip(0, 255).astype("uint8")).convert("RGB")

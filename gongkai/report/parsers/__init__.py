@@ -88,6 +88,10 @@ def parse_bytes(data: bytes, filename: str | None = None) -> Report:
                 raise ReportError("暂不支持 PDF") from None
             raise
         return parse_pdf(data)
+    if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        from .ocr import parse_image_bytes  # a scanned page or a photo of a table: offline OCR
+
+        return parse_image_bytes(data)
     if data.startswith(b"PK\x03\x04"):
         return _parse_zip(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
