@@ -59,6 +59,10 @@ TABLE_NAMES = {
 }
 
 
+# Sources whose row cells come from positions on a page: never re-split across cells.
+POSITIONED_SOURCES = ("pdf", "ocr", "html-ocr")
+
+
 @dataclass
 class Document:
     lines: list[str]
@@ -350,8 +354,11 @@ def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tu
 class Filler:
     """Writes cells into the report: numbers, blanks, "?" with reasons, notes."""
 
-    def __init__(self, report: Report):
+    def __init__(self, report: Report, positioned: bool = False):
         self.report = report
+        # Cells placed by position (PDF, OCR): separate numbers are separate cells, never one run of digits
+        # to re-split ("2" and "12" in a row of 3 is a row with a blank, not 2, 1, 2).
+        self.positioned = positioned
 
     def cell(self, key: str, col: Column, text: str) -> None:
         r = self.report
@@ -387,7 +394,8 @@ class Filler:
                 self.cell(key, col, tok.text)
             return None
         texts = [v.text for v in vals]
-        if vals and all(is_digit_run(t) for t in texts) and sum(map(len, texts)) >= n and all(c.kind != "text" for c in columns):
+        if (vals and all(is_digit_run(t) for t in texts) and sum(map(len, texts)) >= n and all(c.kind != "text" for c in columns)
+                and not (self.positioned and len(vals) > 1)):
             return self.digits(table, row, columns, texts)
         reason = f"本行应有 {n} 个数值，只读到 {len(vals)} 个（{'、'.join(texts) or '无'}），无法确定各格"
         for key in keys:
@@ -694,7 +702,7 @@ def _assemble(doc: Document) -> Report:
 
     report = Report(year=year, agency=agency)
     report.headings = [num for _, num in headings]
-    fill = Filler(report)
+    fill = Filler(report, positioned=doc.source in POSITIONED_SOURCES)
 
     # -- which tables are there: table 三 decides whether this is a report at all -------------
     app_width = {k: len(APPLICANT_COLUMNS) for k in _APP_ROWS}
@@ -998,7 +1006,7 @@ def _fill_appeals(report: Report, fill: Filler, streams: list, tables: list | No
             fill.cell(f"appeals.{g}.{col.key}", col, tok.text)
         return
     texts = [v.text for v in vals]
-    if vals and all(is_digit_run(t) for t in texts) and sum(map(len, texts)) >= n:
+    if vals and all(is_digit_run(t) for t in texts) and sum(map(len, texts)) >= n and not (fill.positioned and len(vals) > 1):
         _spread_appeals(report, texts, keys)
         return
     reason = f"表四应有 {n} 个数值，读到 {len(vals)} 个，无法确定各格"

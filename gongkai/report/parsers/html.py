@@ -140,9 +140,9 @@ def html_document(text: str, resolve=None) -> Document:
     plain, masked = body, body
     for marker, (text_plain, text_masked) in images.items():
         plain, masked = plain.replace(marker, text_plain), masked.replace(marker, text_masked)
-    doc = Document(lines=split(plain), tables=tables, source="html")
+    doc = Document(lines=split(plain), tables=tables, source="html-ocr")
     if masked != plain:
-        doc.masked = Document(lines=split(masked), tables=tables, source="html")
+        doc.masked = Document(lines=split(masked), tables=tables, source="html-ocr")
     return doc
 
 

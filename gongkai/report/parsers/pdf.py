@@ -118,7 +118,7 @@ class _Line:
         """Trailing numeric segments (the values of a table row)."""
         out: list[str] = []
         for seg in reversed(self.segments):
-            if not _is_number(seg[2]):
+            if not _is_cell_value(seg):
                 break
             out.insert(0, seg[2])
         return out
@@ -433,10 +433,16 @@ def _join_grids(prev: _Grid, nxt: _Grid) -> None:
 
 
 _NUMBER = re.compile(r"^[-+−]?\d[\d,，]*(\.\d+)?$")
+_BLANK_AT = -1.0  # x of a blank cell put in by ``_place_by_columns`` (no text was printed there)
 
 
 def _is_number(text: str) -> bool:
     return bool(_NUMBER.match(text.replace(" ", "")))
+
+
+def _is_cell_value(seg) -> bool:
+    """A segment that is a number, or a blank cell placed by column (``_place_by_columns``)."""
+    return _is_number(seg[2]) or (seg[2] == "" and seg[0] == seg[1] == _BLANK_AT)
 
 
 def _has_number(row: list[str | None]) -> bool:
@@ -623,7 +629,7 @@ def _assemble_unruled(lines: list[_Line], carry: dict[int, str]) -> list[_Line]:
     rows: list[_Line] = []
     for line in lines:
         segs = _split_group_prefix(list(line.segments), pending)
-        while segs and not _is_number(segs[0][2]) and not re.search(r"\d", segs[0][2]):
+        while segs and not _is_cell_value(segs[0]) and not re.search(r"\d", segs[0][2]):
             x = round(segs[0][0] / 4)
             col = next((c for c in pending if abs(c - x) <= 1), None)
             so_far = pending[col][0] if col is not None else ""
@@ -653,7 +659,7 @@ def _assemble_unruled(lines: list[_Line], carry: dict[int, str]) -> list[_Line]:
     valued = [line for line in rows if line.numbers and len(line.numbers) < len(line.segments)]
     numbered = bool(valued) and sum(bool(_ROW_MARKER.match(line.segments[0][2])) for line in valued) >= 0.6 * len(valued)
     for i, line in enumerate(rows):
-        label = [seg for seg in line.segments if not _is_number(seg[2])]
+        label = [seg for seg in line.segments if not _is_cell_value(seg)]
         if not label:
             loose.append((i, line))
             continue
@@ -704,11 +710,68 @@ def _assemble_unruled(lines: list[_Line], carry: dict[int, str]) -> list[_Line]:
         for at in [at for at in groups_at if at <= b["first"] and at not in emitted]:
             emitted.add(at)
             out.extend(_Line(b["top"], b["top"], b["x0"], b["x0"], [(0, 0, g)]) for g in groups_at[at])
-        segs = ([(b["x0"], b["x0"], b["text"])] if b["text"] else []) + [(0, 0, n) for n in b["numbers"]]
+        segs = ([(b["x0"], b["x0"], b["text"])] if b["text"] else []) + [
+            (_BLANK_AT, _BLANK_AT, n) if n == "" else (0, 0, n) for n in b["numbers"]]
         out.append(_Line(b["top"], b["bottom"], b["x0"], b["x0"], segs, row=True))
     for at in sorted(set(groups_at) - emitted):
         out.extend(_Line(0, 0, 0, 0, [(0, 0, g)]) for g in groups_at[at])
     return out
+
+
+def _numeric_segments(line: _Line) -> list[tuple[float, float, str]]:
+    k = len(line.numbers)
+    return list(line.segments[len(line.segments) - k:]) if k else []
+
+
+def _place_by_columns(lines: list[_Line]) -> None:
+    """Blank cells leave no text in a printed PDF: a row of 7 columns with one blank shows 6 numbers,
+    and which one is missing is told only by position. Within each block of rows under one header
+    line, the columns are where the fullest rows (or the header's cells) put their numbers; a row
+    with fewer numbers has each one placed in the nearest column, and every column left empty becomes
+    a blank cell. Nothing is placed when a number is not clearly in one column."""
+    block: list[_Line] = []
+    header: _Line | None = None
+
+    def close() -> None:
+        full = max((len(line.numbers) for line in block), default=0)
+        centres: list[float] = []
+        if full >= 2:
+            rows = [_numeric_segments(line) for line in block if len(line.numbers) == full]
+            centres = [sorted((seg[0] + seg[1]) / 2 for seg in col)[len(col) // 2] for col in zip(*rows)]
+        if header is not None and len(header.segments) - 1 > len(centres) >= 0:
+            cells = header.segments[1:]
+            if len(cells) >= 2:
+                centres = [(seg[0] + seg[1]) / 2 for seg in cells]
+        if len(centres) < 2:
+            return
+        gap = min(b - a for a, b in zip(centres, centres[1:]))
+        if gap <= 0:
+            return
+        for line in block:
+            segs = _numeric_segments(line)
+            if not segs or len(segs) >= len(centres):
+                continue
+            slots: dict[int, tuple[float, float, str]] = {}
+            for seg in segs:
+                mid = (seg[0] + seg[1]) / 2
+                k = min(range(len(centres)), key=lambda i: abs(centres[i] - mid))
+                if abs(centres[k] - mid) > 0.35 * gap or k in slots:
+                    break
+                slots[k] = seg
+            else:
+                if list(slots) != sorted(slots):
+                    continue
+                placed = [slots.get(k, _Seg(_BLANK_AT, _BLANK_AT, "")) for k in range(len(centres))]
+                line.segments = line.segments[: len(line.segments) - len(segs)] + placed
+                line.row = True
+
+    for line in lines:
+        if not line.numbers and len(line.segments) >= 2:
+            close()
+            block, header = [], line
+        elif line.numbers:
+            block.append(line)
+    close()
 
 
 def _is_tabular(line: _Line) -> bool:
@@ -747,6 +810,7 @@ def _unruled_tables(pages: list[_Page]) -> None:
                 while start > 0 and in_label_column(run[start - 1]):
                     start -= 1
                 out.extend((line.top, line) for line in run[:start])
+                _place_by_columns(run[start:end])
                 out.extend((line.top, line) for line in _assemble_unruled(run[start:end], carry))
                 out.extend((line.top, line) for line in run[end:])
                 if end < len(run):
