@@ -311,6 +311,27 @@ def _numbers_row_below(stream: list[Tok], k: int, n: int) -> list[int] | None:
     return list(range(k, end))
 
 
+def _grid_values_below(stream: list[Tok], k: int, n: int) -> list[int] | None:
+    """A grid row of a label with every value cell empty, whose next grid row has no label and ends in
+    exactly ``n`` cells holding numbers (a converter that set each row's values on a row of their own):
+    those are the label's values. A row of values is never a row by itself, so nothing else claims it."""
+    if k >= len(stream) or stream[k].col < 0:
+        return None
+    row = stream[k].row
+    end = k
+    while end < len(stream) and stream[end].row == row:
+        if not stream[end].value:
+            return None
+        end += 1
+    cells = list(range(k, end))
+    if len(cells) < n or any(clean_cell(stream[p].text) for p in cells[:-n]):
+        return None
+    picked = cells[-n:]
+    if not any(clean_cell(stream[p].text) for p in picked):
+        return None
+    return picked
+
+
 def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tuple[dict[str, RowRead], list[int]]:
     """Rows found by label (first occurrence wins) and the positions of value tokens no row took."""
     rows: dict[str, RowRead] = {}
@@ -337,6 +358,12 @@ def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tu
             by_position = _positional(stream, stream[j - 1], n)
             if by_position is not None:
                 vals = by_position
+        elif n and len(vals) == n and stream[j - 1].col >= 0 and not any(clean_cell(v.text) for v in vals):
+            below = _grid_values_below(stream, k, n)
+            if below is not None:
+                vals = [stream[p] for p in below]
+                taken.update(below)
+                k = below[-1] + 1
         elif not vals and n and stream[j - 1].col < 0:
             below = _numbers_row_below(stream, k, n)
             if below is not None:
@@ -395,7 +422,7 @@ class Filler:
             return None
         texts = [v.text for v in vals]
         if (vals and all(is_digit_run(t) for t in texts) and sum(map(len, texts)) >= n and all(c.kind != "text" for c in columns)
-                and not (self.positioned and len(vals) > 1)):
+                and not ((self.positioned or any(v.col >= 0 for v in vals)) and len(vals) > 1)):
             return self.digits(table, row, columns, texts)
         reason = f"本行应有 {n} 个数值，只读到 {len(vals)} 个（{'、'.join(texts) or '无'}），无法确定各格"
         for key in keys:
