@@ -43,14 +43,15 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
-def parse_file(path: str | os.PathLike) -> Report:
-    """Read a file (``"-"``: standard input) and parse it; files over 50 MB are refused unread."""
+def parse_file(path: str | os.PathLike, progress=None) -> Report:
+    """Read a file (``"-"``: standard input) and parse it; files over 50 MB are refused unread.
+    ``progress(done, total)`` is called after each PDF page or scanned image read (long files)."""
     if str(path) == "-":
         stream = sys.stdin.buffer
         data = stream.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
             raise ReportError(_TOO_BIG.format(size="超过 50 MB"))
-        return parse_bytes(data, None)
+        return parse_bytes(data, None, progress)
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -70,10 +71,10 @@ def parse_file(path: str | os.PathLike) -> Report:
         raise ReportError(f"无法读取文件 {p}：{os_reason(exc)}") from None
     if len(data) > MAX_BYTES:
         raise ReportError(_TOO_BIG.format(size="超过 50 MB"))
-    return parse_bytes(data, p.name)
+    return parse_bytes(data, p.name, progress)
 
 
-def parse_bytes(data: bytes, filename: str | None = None) -> Report:
+def parse_bytes(data: bytes, filename: str | None = None, progress=None) -> Report:
     """Detect the format by content and parse; ``ReportError`` for anything that is not a report."""
     if len(data) > MAX_BYTES:
         raise ReportError(_TOO_BIG.format(size=_size(len(data))))
@@ -87,11 +88,11 @@ def parse_bytes(data: bytes, filename: str | None = None) -> Report:
             if exc.name and exc.name.endswith("parsers.pdf"):
                 raise ReportError("暂不支持 PDF") from None
             raise
-        return parse_pdf(data)
+        return parse_pdf(data, progress)
     if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
         from .ocr import parse_image_bytes  # a scanned page or a photo of a table: offline OCR
 
-        return parse_image_bytes(data)
+        return parse_image_bytes(data, progress)
     if data.startswith(b"PK\x03\x04"):
         return _parse_zip(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):

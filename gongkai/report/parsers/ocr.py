@@ -246,11 +246,13 @@ def parse_images(images: list, progress: Progress | None = None) -> Report:
     if len(images) > MAX_OCR_PAGES:
         raise ReportError(f"图片页数过多（{len(images)} 页），超过 {MAX_OCR_PAGES} 页的识别上限，未读取")
     pages = []
-    for k, img in enumerate(images, 1):
-        boxes = ocr_image(img)
-        pages.append((float(img.width), float(img.height), boxes))
+    for k, img in enumerate(images):
         if progress:
             progress(k, len(images))
+        boxes = ocr_image(img)
+        pages.append((float(img.width), float(img.height), boxes))
+    if progress:
+        progress(len(images), len(images))
     if not any(boxes for _, _, boxes in pages):
         raise ReportError("图片中没有识别出文字")
     return report_from_boxes(pages)
@@ -291,14 +293,16 @@ def parse_scanned_pdf(data: bytes, progress: Progress | None = None) -> Report:
             raise ReportError(f"扫描件页数过多（{n} 页），超过 {MAX_OCR_PAGES} 页的识别上限，未读取")
         pages = []
         for k in range(n):
+            if progress:
+                progress(k, n)
             page = pdf[k]
             w, h = page.get_size()
             scale = min(RENDER_SCALE, MAX_SIDE / max(w, h, 1))
             img = page.render(scale=scale).to_pil()
             boxes = ocr_image(img)
             pages.append((float(img.width), float(img.height), boxes))
-            if progress:
-                progress(k + 1, n)
+        if progress:
+            progress(n, n)
     finally:
         pdf.close()
     if not any(boxes for _, _, boxes in pages):

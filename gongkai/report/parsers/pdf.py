@@ -498,12 +498,15 @@ class _TextLayer:
     images: int = 0
 
 
-def _read_pages(data: bytes) -> tuple[list[_Page], _TextLayer]:
+def _read_pages(data: bytes, progress=None) -> tuple[list[_Page], _TextLayer]:
     pdf = _open(data)
     pages: list[_Page] = []
     layer = _TextLayer()
     try:
+        total = len(pdf.pages)
         for page in pdf.pages:
+            if progress:
+                progress(page.page_number - 1, total)
             chars = [c for c in page.chars if c["text"].strip()]
             layer.chars += len(chars)
             layer.unmapped += sum(1 for c in chars if c["text"].startswith("(cid:"))
@@ -521,6 +524,8 @@ def _read_pages(data: bytes) -> tuple[list[_Page], _TextLayer]:
                 items.append((line.top, line))
             items.sort(key=lambda it: it[0])  # stable: rows of a framed paragraph keep their order
             pages.append(_Page(page.page_number, float(page.width), float(page.height), items))
+        if progress:
+            progress(total, total)
     except ReportError:
         raise
     except Exception as exc:
@@ -914,16 +919,16 @@ def _covered_as_none(grid: _Grid) -> list[list[str | None]]:
     return out
 
 
-def extract_document(data: bytes):
+def extract_document(data: bytes, progress=None):
     """Read a PDF into a ``core.Document`` (lines in reading order + table grids)."""
-    lines, tables = extract_lines_and_tables(data)
+    lines, tables = extract_lines_and_tables(data, progress)
     from .core import Document
 
     return Document(lines=lines, tables=tables, source="pdf")
 
 
-def extract_lines_and_tables(data: bytes) -> tuple[list[str], list[list[list[str | None]]]]:
-    pages, layer = _read_pages(data)
+def extract_lines_and_tables(data: bytes, progress=None) -> tuple[list[str], list[list[list[str | None]]]]:
+    pages, layer = _read_pages(data, progress)
     if is_scan(layer, len(pages)):
         raise ReportError(NO_TEXT_LAYER)
     if layer.unmapped > 0.3 * layer.chars:
@@ -967,7 +972,7 @@ def parse_pdf(data: bytes, progress=None) -> Report:
     A PDF without a text layer (a scan) is read by offline OCR (``ocr.py``); ``progress(done, total)``
     is called after each page it reads."""
     try:
-        document = extract_document(data)
+        document = extract_document(data, progress)
     except ReportError as exc:
         if str(exc) != NO_TEXT_LAYER:
             raise
