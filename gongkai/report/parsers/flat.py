@@ -91,8 +91,10 @@ _TITLE_END = re.compile(r"\d{4}\s*年度?[^。；，]{0,30}?(?:政府信息公�
 
 
 def _flat_line(line: str) -> bool:
-    return len(line) >= MIN_FLAT and any(h in line for h in _HINTS) and sum(
-        w in re.sub(r"\s+", "", line) for w in _TABLE_WORDS) >= 3
+    if len(line) < MIN_FLAT or not any(h in line for h in _HINTS):
+        return False
+    squeezed = re.sub(r"\s+", "", line)
+    return sum(w in squeezed for w in _TABLE_WORDS) >= 3
 
 
 def is_flat(lines: list[str]) -> bool:
@@ -103,7 +105,7 @@ def unflatten(lines: list[str]) -> list[str]:
     """Each flattened line cut into headings, title, furniture, prose and table rows; others kept."""
     out: list[str] = []
     for line in lines:
-        if _flat_line(line):
+        if len(line) >= MIN_FLAT and _flat_line(line):
             out.extend(_cut(line))
         else:
             out.append(line)
@@ -112,8 +114,7 @@ def unflatten(lines: list[str]) -> list[str]:
 
 def _cut(line: str) -> list[str]:
     text = _PAGE_MARK.sub("", re.sub(r"[ \t\u3000\xa0]+", "", line))
-    heads = [(m.start(), m.end(), _SECTION_RE[int(k[1:])][0]) for m in _HEADING_IN_LINE.finditer(text)
-             for k, v in m.groupdict().items() if v]
+    heads = [(m.start(), m.end(), _SECTION_RE[int(m.lastgroup[1:])][0]) for m in _HEADING_IN_LINE.finditer(text)]
     # First occurrence of each section, in order (a heading word quoted later in prose is not a heading).
     seen: set[str] = set()
     kept = []
@@ -159,13 +160,19 @@ def _normed(text: str) -> tuple[str, tuple[int, ...]]:
     chars: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch)
-        if _DROP.fullmatch(folded):
-            continue
-        for c in folded:
-            chars.append(c)
-            where.append(i)
+        folded = _fold(ch)
+        if folded:
+            for c in folded:
+                chars.append(c)
+                where.append(i)
     return "".join(chars), tuple(where)
+
+
+@lru_cache(maxsize=8192)
+def _fold(ch: str) -> str:
+    """One character as ``norm`` keeps it: NFKC, or "" for punctuation and white space."""
+    folded = unicodedata.normalize("NFKC", ch)
+    return "" if _DROP.fullmatch(folded) else folded
 
 
 def _table_lines(text: str) -> list[str]:

@@ -172,7 +172,7 @@ def document_from_boxes(pages: list[tuple[float, float, list[Box]]], mask: bool 
         scale = _scale(boxes)
         lines = _chars_to_lines(_chars(boxes, mask, scale))
         built.append(_Page(n, width / scale, height / scale, [(line.top, line) for line in lines]))
-    lines, tables = lines_from_pages(built)
+    lines, tables = lines_from_pages(built, place_blanks=False)
     return Document(lines=lines, tables=tables, source="ocr")
 
 

@@ -442,7 +442,7 @@ def _is_number(text: str) -> bool:
 
 def _is_cell_value(seg) -> bool:
     """A segment that is a number, or a blank cell placed by column (``_place_by_columns``)."""
-    return _is_number(seg[2]) or (seg[2] == "" and seg[0] == seg[1] == _BLANK_AT)
+    return _is_number(seg[2]) or seg[2] == "?" or (seg[2] == "" and seg[0] == seg[1] == _BLANK_AT)
 
 
 def _has_number(row: list[str | None]) -> bool:
@@ -752,9 +752,17 @@ def _place_by_columns(lines: list[_Line]) -> None:
         gap = min(b - a for a, b in zip(centres, centres[1:]))
         if gap <= 0:
             return
-        for line in block:
+        def split_row(i: int) -> bool:
+            """Numbers on a line of their own, short of a full row: part of a row whose numbers were
+            set on two lines (a tall cell, a scan turned slightly). Then no line near it is placed."""
+            line = block[i]
+            return len(line.numbers) == len(line.segments) and len(line.numbers) < len(centres)
+
+        for i, line in enumerate(block):
             segs = _numeric_segments(line)
             if not segs or len(segs) >= len(centres):
+                continue
+            if any(0 <= j < len(block) and split_row(j) for j in (i - 1, i, i + 1)):
                 continue
             slots: dict[int, tuple[float, float, str]] = {}
             for seg in segs:
@@ -786,7 +794,7 @@ def _is_tabular(line: _Line) -> bool:
     return len(line.segments) > 1 or (len(line.text) <= 4 and not _PAGE_NUMBER.match(line.text))
 
 
-def _unruled_tables(pages: list[_Page]) -> None:
+def _unruled_tables(pages: list[_Page], place_blanks: bool = True) -> None:
     """Apply ``_assemble_unruled`` to each run of text lines that contains a table."""
     carry: dict[int, str] = {}  # group-label fragments cut by a page break
 
@@ -815,7 +823,8 @@ def _unruled_tables(pages: list[_Page]) -> None:
                 while start > 0 and in_label_column(run[start - 1]):
                     start -= 1
                 out.extend((line.top, line) for line in run[:start])
-                _place_by_columns(run[start:end])
+                if place_blanks:
+                    _place_by_columns(run[start:end])
                 out.extend((line.top, line) for line in _assemble_unruled(run[start:end], carry))
                 out.extend((line.top, line) for line in run[end:])
                 if end < len(run):
@@ -944,10 +953,12 @@ def is_scan(layer: _TextLayer, pages: int) -> bool:
     return layer.chars < 20 or bool(layer.images and layer.chars < 40 * pages)
 
 
-def lines_from_pages(pages: list[_Page]) -> tuple[list[str], list[list[list[str | None]]]]:
-    """Pages of positioned text (from the text layer, or from OCR) → lines in reading order and grids."""
+def lines_from_pages(pages: list[_Page], place_blanks: bool = True) -> tuple[list[str], list[list[list[str | None]]]]:
+    """Pages of positioned text (from the text layer, or from OCR) → lines in reading order and grids.
+    ``place_blanks``: a number missing from a row is a blank cell (a text layer prints every number it
+    has; OCR may miss one, so there a missing number leaves the row unread)."""
     _drop_furniture(pages)
-    _unruled_tables(pages)
+    _unruled_tables(pages, place_blanks)
     _mark_paragraphs(pages)
     flow = _flow(pages)
     lines: list[str] = []
