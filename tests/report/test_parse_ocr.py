@@ -14,7 +14,7 @@ import pdfplumber
 import pytest
 
 from gongkai.report.errors import ReportError
-from gongkai.report.parsers import parse_bytes, parse_text
+from gongkai.report.parsers import parse_bytes, parse_file, parse_text
 from gongkai.report.parsers.ocr import LOW_REASON, Box, report_from_boxes
 from gongkai.report.render.html import render_html
 
@@ -128,3 +128,22 @@ def test_uploaded_image_without_text_is_a_clear_error():
 def test_broken_image_is_a_clear_error():
     with pytest.raises(ReportError, match="图片文件已损坏"):
         parse_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "scan.png")
+
+
+def test_saved_web_page_with_its_table_image_beside_it(report, tmp_path):
+    """A page saved by a browser: the picture of 表四 in "报告_files/"; read from the page's folder only."""
+    files = tmp_path / "报告_files"
+    files.mkdir()
+    (files / "t4.png").write_bytes(png(table_image(report, "4")))
+    page = tmp_path / "报告.html"
+    page.write_text(_replace_section(render_html(report), "4", '<p><img src="%E6%8A%A5%E5%91%8A_files/t4.png"></p>'),
+                    encoding="utf-8")
+    assert_cells(parse_file(page), report, max_unknown=3)
+    # A picture outside the page's folder is never read: the table is then missing, said plainly.
+    (tmp_path / "outside.png").write_bytes((files / "t4.png").read_bytes())
+    inner = tmp_path / "sub"
+    inner.mkdir()
+    escaped = inner / "报告.html"
+    escaped.write_text(_replace_section(render_html(report), "4", '<p><img src="../outside.png"></p>'), encoding="utf-8")
+    with pytest.raises(ReportError, match="未找到表四"):
+        parse_file(escaped)

@@ -24,6 +24,12 @@ from ..errors import ReportError, os_reason
 from ..model import Report
 from .core import Document, assemble
 
+
+def files_beside(path):
+    from .ocr import files_beside as beside  # images of a saved page, for OCR
+
+    return beside(path)
+
 __all__ = ["Document", "assemble", "parse_bytes", "parse_file", "parse_text", "decode_text", "MAX_BYTES"]
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -71,10 +77,10 @@ def parse_file(path: str | os.PathLike, progress=None) -> Report:
         raise ReportError(f"无法读取文件 {p}：{os_reason(exc)}") from None
     if len(data) > MAX_BYTES:
         raise ReportError(_TOO_BIG.format(size="超过 50 MB"))
-    return parse_bytes(data, p.name, progress)
+    return parse_bytes(data, p.name, progress, resolve=files_beside(p))
 
 
-def parse_bytes(data: bytes, filename: str | None = None, progress=None) -> Report:
+def parse_bytes(data: bytes, filename: str | None = None, progress=None, resolve=None) -> Report:
     """Detect the format by content and parse; ``ReportError`` for anything that is not a report."""
     if len(data) > MAX_BYTES:
         raise ReportError(_TOO_BIG.format(size=_size(len(data))))
@@ -98,10 +104,10 @@ def parse_bytes(data: bytes, filename: str | None = None, progress=None) -> Repo
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ReportError("不支持旧版 Word/Excel 文件（.doc/.xls），请另存为 .docx 或 PDF 后再试")
     text = decode_text(data, html=b"<" in head and bool(_HTML.search(data[:65536])))
-    return parse_text(text, filename)
+    return parse_text(text, filename, resolve)
 
 
-def parse_text(text: str, filename: str | None = None) -> Report:
+def parse_text(text: str, filename: str | None = None, resolve=None) -> Report:
     """A decoded document: JSON, HTML, Markdown or plain text, chosen by content."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped:
@@ -119,7 +125,7 @@ def parse_text(text: str, filename: str | None = None) -> Report:
     if "<" in sample and _HTML_TEXT.search(sample):
         from .html import html_document
 
-        return assemble(html_document(stripped))
+        return assemble(html_document(stripped, resolve))
     if name.endswith((".md", ".markdown")) or "|" in sample and (_MD_RULE.search(sample) or len(_MD_ROW.findall(sample)) >= 3):
         from .markdown import markdown_document
 

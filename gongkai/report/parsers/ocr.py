@@ -65,11 +65,27 @@ def _quiet_engine_logs() -> None:
 
 
 def ocr_image(image) -> list[Box]:
-    """One image (PIL) → text boxes, straightened when the scan is slightly rotated."""
+    """One image (PIL) → text boxes, straightened when the scan is slightly rotated. The same image
+    read again (a page checked twice, a picture repeated in a saved page) is not OCR'd again."""
+    import hashlib
+
+    img = _bounded(image)
+    key = (img.size, hashlib.sha256(img.convert("RGB").tobytes()).hexdigest())
+    hit = _RECENT.get(key)
+    if hit is None:
+        hit = _RECENT[key] = _ocr(img)
+        while len(_RECENT) > 8:
+            _RECENT.pop(next(iter(_RECENT)))
+    return list(hit)
+
+
+_RECENT: dict[tuple, tuple[Box, ...]] = {}
+
+
+def _ocr(img) -> tuple[Box, ...]:
     import numpy as np
 
     _quiet_engine_logs()
-    img = _bounded(image)
     arr = np.asarray(img.convert("RGB"))[:, :, ::-1]  # RapidOCR takes BGR like OpenCV
     try:
         result, _ = _engine()(arr, use_cls=False)
@@ -84,7 +100,7 @@ def ocr_image(image) -> list[Box]:
         pts = [((x - cx) * ca - (y - cy) * sa + cx, (x - cx) * sa + (y - cy) * ca + cy) for x, y in quad]
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
         boxes.append(Box(min(xs), min(ys), max(xs), max(ys), text.strip(), score))
-    return boxes
+    return tuple(boxes)
 
 
 def _bounded(image):
@@ -308,3 +324,30 @@ def parse_scanned_pdf(data: bytes, progress: Progress | None = None) -> Report:
     if not any(boxes for _, _, boxes in pages):
         raise ReportError("PDF 没有文字层，扫描图像中也没有识别出文字，无法读取")
     return report_from_boxes(pages)
+
+
+def files_beside(page_path) -> Callable[[str], bytes | None]:
+    """``<img src>`` of a saved web page → the image file's bytes, read only from the page's own folder
+    (and its sub-folders, as browsers save them: "报告_files/1.png"); never a URL, an absolute path or a
+    path out of the folder; at most ``MAX_IMAGE_FILE`` bytes."""
+    from pathlib import Path
+    from urllib.parse import unquote, urlsplit
+
+    folder = Path(page_path).resolve().parent
+
+    def read(src: str) -> bytes | None:
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc or not parts.path:
+            return None
+        try:
+            target = (folder / unquote(parts.path)).resolve()
+            if folder not in target.parents or not target.is_file() or target.stat().st_size > MAX_IMAGE_FILE:
+                return None
+            return target.read_bytes()
+        except (OSError, ValueError):
+            return None
+
+    return read
+
+
+MAX_IMAGE_FILE = 20 * 1024 * 1024
