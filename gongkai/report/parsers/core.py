@@ -708,8 +708,7 @@ def assemble(doc: Document) -> Report:
 
 def _assemble(doc: Document) -> Report:
     lines = doc.lines
-    if flat.is_flat(lines):
-        lines = flat.unflatten(lines)  # a page flattened into one line: cut at headings and labels
+    lines = flat.unflatten(lines)  # a page flattened into one line: cut at headings and labels
     inline: dict[int, str] = {}
     headings = find_headings(lines, inline)
     agency, year = find_title(lines)

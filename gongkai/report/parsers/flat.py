@@ -102,10 +102,14 @@ def is_flat(lines: list[str]) -> bool:
 
 
 def unflatten(lines: list[str]) -> list[str]:
-    """Each flattened line cut into headings, title, furniture, prose and table rows; others kept."""
+    """Each flattened line cut into headings, title, furniture, prose and table rows; others kept
+    (``lines`` itself is returned when none is flattened, the usual case)."""
+    flat = [i for i, line in enumerate(lines) if len(line) >= MIN_FLAT and _flat_line(line)]
+    if not flat:
+        return lines
     out: list[str] = []
-    for line in lines:
-        if len(line) >= MIN_FLAT and _flat_line(line):
+    for i, line in enumerate(lines):
+        if i in flat:
             out.extend(_cut(line))
         else:
             out.append(line)
