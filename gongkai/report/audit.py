@@ -213,8 +213,9 @@ class Progress:
         self.step = max(1, total // 20)
         self.last = 0.0
 
-    def advance(self) -> None:
+    def advance(self, failed: int = 0) -> None:
         self.done += 1
+        errors = f"，无法读取 {failed} 个" if failed else ""
         if not self.stream:
             return
         if self.tty:
@@ -223,12 +224,12 @@ class Progress:
                 self.last = now
                 width = 30
                 filled = width * self.done // max(1, self.total)
-                self.stream.write(f"\r已处理 [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+                self.stream.write(f"\r已处理 [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}{errors}")
                 if self.done == self.total:
                     self.stream.write("\n")
                 self.stream.flush()
         elif self.done % self.step == 0 or self.done == self.total:
-            self.stream.write(f"已处理 {self.done}/{self.total}\n")
+            self.stream.write(f"已处理 {self.done}/{self.total}{errors}\n")
             self.stream.flush()
 
 
@@ -325,7 +326,7 @@ def run_audit(paths: list[str], out: str | Path, progress: IO[str] | None = sys.
                     # First file wins for an agency-year (the same report in several formats).
                     agency_years.setdefault((res["agency"].strip(), res["year"]), {
                         k: res[k] for k in ("file", "agency", "year", "layout", "other_collapsed", "cross")})
-            bar.advance()
+            bar.advance(summary.failed)
 
         # Cross-year rules where the same agency appears in consecutive years.
         by_suffix: dict[tuple[str, int], list[str]] = {}

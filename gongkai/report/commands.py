@@ -36,11 +36,34 @@ def load_report(path: str) -> Report:
         from .worker import parse_file
 
         # In a bounded child process (address space, CPU, wall clock): a hostile file stops with one line.
-        return parse_file(path)  # "-" is standard input, read with the same 50 MB cap
+        return parse_file(path, progress=page_progress(name))  # "-": standard input, same 50 MB cap
     except ReportError as exc:  # parse_file names missing, unreadable and oversized files too
         raise _error(f"无法读取为年度报告（{name}）：{exc.message}") from None
     except Exception as exc:  # a parser bug must still end in a clear message, not a traceback
         raise _error(f"无法读取为年度报告（{name}）：{type(exc).__name__}: {exc}") from None
+
+
+def page_progress(name: str, stream=None, after: float = 1.0):
+    """Page progress on a terminal's stderr for a long file (OCR takes seconds a page); None elsewhere,
+    so pipes and logs stay clean. Nothing shows for a file read within ``after`` seconds."""
+    import time
+
+    stream = stream or sys.stderr
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    start = time.monotonic()
+    shown = False
+
+    def report(done: int, total: int) -> None:
+        nonlocal shown
+        if not shown and time.monotonic() - start < after:
+            return
+        shown = True
+        stream.write(f"\r正在读取 {name}：第 {min(done + 1, total)}/{total} 页" if done < total else
+                     f"\r已读取 {name}：共 {total} 页\n")
+        stream.flush()
+
+    return report
 
 
 def _parse(args: argparse.Namespace) -> int:

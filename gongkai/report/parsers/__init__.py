@@ -23,6 +23,13 @@ from ..limits import check_pdf_pages, check_zip
 from ..model import Report
 from .core import Document, assemble
 
+
+def files_beside(path):
+    from .ocr import files_beside as beside  # images of a saved page, for OCR
+
+    return beside(path)
+
+
 __all__ = ["Document", "assemble", "parse_bytes", "parse_file", "parse_text", "decode_text", "read_stdin", "MAX_BYTES"]
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -42,10 +49,11 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
-def parse_file(path: str | os.PathLike) -> Report:
-    """Read a file (``"-"``: standard input) and parse it; files over 50 MB are refused unread."""
+def parse_file(path: str | os.PathLike, progress=None) -> Report:
+    """Read a file (``"-"``: standard input) and parse it; files over 50 MB are refused unread.
+    ``progress(done, total)`` is called after each PDF page or scanned image read (long files)."""
     if str(path) == "-":
-        return parse_bytes(read_stdin(sys.stdin.buffer), None)
+        return parse_bytes(read_stdin(sys.stdin.buffer), None, progress)
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -65,7 +73,7 @@ def parse_file(path: str | os.PathLike) -> Report:
         raise ReportError(f"无法读取文件 {p}：{os_reason(exc)}") from None
     if len(data) > MAX_BYTES:
         raise ReportError(_TOO_BIG.format(size="超过 50 MB"))
-    return parse_bytes(data, p.name)
+    return parse_bytes(data, p.name, progress, resolve=files_beside(p))
 
 
 def read_stdin(stream) -> bytes:
@@ -76,7 +84,7 @@ def read_stdin(stream) -> bytes:
     return data
 
 
-def parse_bytes(data: bytes, filename: str | None = None) -> Report:
+def parse_bytes(data: bytes, filename: str | None = None, progress=None, resolve=None) -> Report:
     """Detect the format by content and parse; ``ReportError`` for anything that is not a report."""
     if len(data) > MAX_BYTES:
         raise ReportError(_TOO_BIG.format(size=_size(len(data))))
@@ -91,16 +99,20 @@ def parse_bytes(data: bytes, filename: str | None = None) -> Report:
                 raise ReportError("暂不支持 PDF") from None
             raise
         check_pdf_pages(data)  # a report has tens of pages: refuse thousands before reading any
-        return parse_pdf(data)
+        return parse_pdf(data, progress)
+    if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        from .ocr import parse_image_bytes  # a scanned page or a photo of a table: offline OCR
+
+        return parse_image_bytes(data, progress)
     if data.startswith(b"PK\x03\x04"):
         return _parse_zip(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ReportError("不支持旧版 Word/Excel 文件（.doc/.xls），请另存为 .docx 或 PDF 后再试")
     text = decode_text(data, html=b"<" in head and bool(_HTML.search(data[:65536])))
-    return parse_text(text, filename)
+    return parse_text(text, filename, resolve)
 
 
-def parse_text(text: str, filename: str | None = None) -> Report:
+def parse_text(text: str, filename: str | None = None, resolve=None) -> Report:
     """A decoded document: JSON, HTML, Markdown or plain text, chosen by content."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped:
@@ -118,7 +130,7 @@ def parse_text(text: str, filename: str | None = None) -> Report:
     if "<" in sample and _HTML_TEXT.search(sample):
         from .html import html_document
 
-        return assemble(html_document(stripped))
+        return assemble(html_document(stripped, resolve))
     if name.endswith((".md", ".markdown")) or "|" in sample and (_MD_RULE.search(sample) or len(_MD_ROW.findall(sample)) >= 3):
         from .markdown import markdown_document
 

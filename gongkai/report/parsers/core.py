@@ -49,7 +49,7 @@ from ..layouts import (
 )
 from ..model import Report
 from ..render.grid import CONTENT_HEADER
-from . import digits
+from . import digits, flat
 from .normalize import LabelIndex, Match, clean_cell, is_digit_run, norm, read_number
 
 TABLE_NAMES = {
@@ -59,11 +59,18 @@ TABLE_NAMES = {
 }
 
 
+# Sources whose row cells come from positions on a page: never re-split across cells.
+POSITIONED_SOURCES = ("pdf", "ocr", "html-ocr")
+
+
 @dataclass
 class Document:
     lines: list[str]
     tables: list[list[list[str | None]]] = field(default_factory=list)
     source: str = "text"
+    # OCR'd input: the same document with each low-confidence number as "?" (see ``ocr.py``). ``assemble``
+    # reads both and keeps a low-confidence number only where its row's identity holds.
+    masked: "Document | None" = None
 
 
 # -- tokens --------------------------------------------------------------------------------------
@@ -304,6 +311,27 @@ def _numbers_row_below(stream: list[Tok], k: int, n: int) -> list[int] | None:
     return list(range(k, end))
 
 
+def _grid_values_below(stream: list[Tok], k: int, n: int) -> list[int] | None:
+    """A grid row of a label with every value cell empty, whose next grid row has no label and ends in
+    exactly ``n`` cells holding numbers (a converter that set each row's values on a row of their own):
+    those are the label's values. A row of values is never a row by itself, so nothing else claims it."""
+    if k >= len(stream) or stream[k].col < 0:
+        return None
+    row = stream[k].row
+    end = k
+    while end < len(stream) and stream[end].row == row:
+        if not stream[end].value:
+            return None
+        end += 1
+    cells = list(range(k, end))
+    if len(cells) < n or any(clean_cell(stream[p].text) for p in cells[:-n]):
+        return None
+    picked = cells[-n:]
+    if not any(clean_cell(stream[p].text) for p in picked):
+        return None
+    return picked
+
+
 def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tuple[dict[str, RowRead], list[int]]:
     """Rows found by label (first occurrence wins) and the positions of value tokens no row took."""
     rows: dict[str, RowRead] = {}
@@ -330,6 +358,12 @@ def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tu
             by_position = _positional(stream, stream[j - 1], n)
             if by_position is not None:
                 vals = by_position
+        elif n and len(vals) == n and stream[j - 1].col >= 0 and not any(clean_cell(v.text) for v in vals):
+            below = _grid_values_below(stream, k, n)
+            if below is not None:
+                vals = [stream[p] for p in below]
+                taken.update(below)
+                k = below[-1] + 1
         elif not vals and n and stream[j - 1].col < 0:
             below = _numbers_row_below(stream, k, n)
             if below is not None:
@@ -347,8 +381,11 @@ def read_rows(stream: list[Tok], index: LabelIndex, width: dict[str, int]) -> tu
 class Filler:
     """Writes cells into the report: numbers, blanks, "?" with reasons, notes."""
 
-    def __init__(self, report: Report):
+    def __init__(self, report: Report, positioned: bool = False):
         self.report = report
+        # Cells placed by position (PDF, OCR): separate numbers are separate cells, never one run of digits
+        # to re-split ("2" and "12" in a row of 3 is a row with a blank, not 2, 1, 2).
+        self.positioned = positioned
 
     def cell(self, key: str, col: Column, text: str) -> None:
         r = self.report
@@ -384,7 +421,8 @@ class Filler:
                 self.cell(key, col, tok.text)
             return None
         texts = [v.text for v in vals]
-        if vals and all(is_digit_run(t) for t in texts) and sum(map(len, texts)) >= n and all(c.kind != "text" for c in columns):
+        if (vals and all(is_digit_run(t) for t in texts) and sum(map(len, texts)) >= n and all(c.kind != "text" for c in columns)
+                and not ((self.positioned or any(v.col >= 0 for v in vals)) and len(vals) > 1)):
             return self.digits(table, row, columns, texts)
         reason = f"本行应有 {n} 个数值，只读到 {len(vals)} 个（{'、'.join(texts) or '无'}），无法确定各格"
         for key in keys:
@@ -428,7 +466,9 @@ _SECTION_WORDS: list[tuple[str, tuple[str, ...]]] = [
     ("2", ("主动公开政府信息情况", "主动公开政府信息")),
     ("3", ("收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请")),
     ("4", ("行政复议行政诉讼情况", "行政复议行政诉讼")),
-    ("5", ("存在的主要问题及改进情况", "存在的主要问题和改进情况", "主要问题及改进情况", "存在问题及改进")),
+    ("5", ("存在的主要问题及改进情况", "存在的主要问题和改进情况", "主要问题及改进情况", "存在问题及改进",
+           "存在的主要问题及整改措施", "存在的主要问题及整改情况", "存在的主要问题和整改措施", "主要问题及整改措施",
+           "存在的主要问题")),
     ("6", ("其他需要报告的事项", "其他需要报告事项")),
 ]
 _TITLE = re.compile(r"([0-9０-９]{4})\s*年度?(?P<mid>[^。；，0-9]{0,30}?)(?:政府信息公开|政务公开|信息公开)[^。；]{0,12}?报告")
@@ -541,6 +581,9 @@ def _table_of_contents(lines: list[str], found: list[tuple[int, str, str | None]
     return toc
 
 
+_PERIOD_YEAR = re.compile(r"统计(?:期限|期间|时限|时间)?(?:范围)?\s*(?:为|是|自|从|[:：])*\s*(\d{4})\s*年\s*0?1\s*月\s*0?1\s*日")
+
+
 def find_title(lines: list[str]) -> tuple[str | None, int | None]:
     """Agency and year from the title "…XXXX年政府信息公开工作年度报告" (agency before the year or on the line above)."""
     head = lines[:200]
@@ -570,7 +613,8 @@ def find_title(lines: list[str]) -> tuple[str | None, int | None]:
                     break
         return agency or None, year
     for raw in lines[:100]:
-        m = re.search(r"统计期限?自?\s*(\d{4})\s*年\s*1\s*月\s*1\s*日", clean_cell(raw))
+        # "统计期限自2024年1月1日起", "数据统计期限为2025年1月1日至12月31日"
+        m = _PERIOD_YEAR.search(clean_cell(raw))
         if m:
             return None, int(m.group(1))
     return None, None
@@ -652,7 +696,19 @@ def _line_regions(lines: list[str], headings: list[tuple[int, str]]) -> dict[str
 
 
 def assemble(doc: Document) -> Report:
+    if doc.masked is not None:
+        from .ocr import accept_by_identity
+
+        read = _assemble(Document(doc.lines, doc.tables, doc.source))
+        report = _assemble(doc.masked)
+        accept_by_identity(report, read)
+        return report
+    return _assemble(doc)
+
+
+def _assemble(doc: Document) -> Report:
     lines = doc.lines
+    lines = flat.unflatten(lines)  # a page flattened into one line: cut at headings and labels
     inline: dict[int, str] = {}
     headings = find_headings(lines, inline)
     agency, year = find_title(lines)
@@ -672,7 +728,7 @@ def assemble(doc: Document) -> Report:
 
     report = Report(year=year, agency=agency)
     report.headings = [num for _, num in headings]
-    fill = Filler(report)
+    fill = Filler(report, positioned=doc.source in POSITIONED_SOURCES)
 
     # -- which tables are there: table 三 decides whether this is a report at all -------------
     app_width = {k: len(APPLICANT_COLUMNS) for k in _APP_ROWS}
@@ -976,7 +1032,7 @@ def _fill_appeals(report: Report, fill: Filler, streams: list, tables: list | No
             fill.cell(f"appeals.{g}.{col.key}", col, tok.text)
         return
     texts = [v.text for v in vals]
-    if vals and all(is_digit_run(t) for t in texts) and sum(map(len, texts)) >= n:
+    if vals and all(is_digit_run(t) for t in texts) and sum(map(len, texts)) >= n and not (fill.positioned and len(vals) > 1):
         _spread_appeals(report, texts, keys)
         return
     reason = f"表四应有 {n} 个数值，读到 {len(vals)} 个，无法确定各格"

@@ -25,6 +25,12 @@ def splits(tokens: Sequence[str], n: int, accept: Callable[[list[int]], bool] | 
     complete splits, ``partial`` prunes a prefix early. At most ``limit`` results are returned.
     """
     text = "".join(tokens)
+    if len(text) == n and text.isdigit():
+        # As many digits as cells: one digit a cell is the only split (the common "0000000").
+        one = [int(ch) for ch in text]
+        if partial is not None and not all(partial(one[:k]) for k in range(1, n + 1)):
+            return []
+        return [one] if accept is None or accept(one) else []
     forced = set()
     pos = 0
     for t in tokens[:-1]:

@@ -87,7 +87,9 @@ def grid_lines(grid: list[list[str | None]]) -> str:
     return _BR.join(out) + _BR
 
 
-def html_document(text: str) -> Document:
+def html_document(text: str, resolve=None) -> Document:
+    """``resolve(src) -> bytes | None`` reads an ``<img>`` that is a file beside the page (a saved page or
+    a zip); data URIs need none. Images are read by OCR only when the text lacks the report's tables."""
     decl = _XML_DECL.match(text)
     if decl:
         text = text[decl.end():]
@@ -100,6 +102,7 @@ def html_document(text: str) -> Document:
         raise ReportError("HTML 中没有内容")
     etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, etree.ProcessingInstruction,
                          with_tail=False)
+    images = _table_images(root, resolve)
     positioned = _POSITIONED(root)
     if len(positioned) >= 20 and not _ANY_TABLE(root):  # a page with table markup is read by it
         sizes = {name: (float(size), float(lh or 0) or 1.2 * float(size))
@@ -127,8 +130,85 @@ def html_document(text: str) -> Document:
     if "\n" in body or "\r" in body:
         body = _CJK_WRAP.sub("", body)
     body = _WS.sub(" ", body)
-    lines = body.replace(_TAB + " ", "\t").replace(_TAB, "\t").replace(" " + _BR, _BR).replace(_BR + " ", _BR).split(_BR)
-    return Document(lines=_squeeze(lines), tables=tables, source="html")
+
+    def split(body: str) -> list[str]:
+        return _squeeze(body.replace(_TAB + " ", "\t").replace(_TAB, "\t").replace(" " + _BR, _BR)
+                        .replace(_BR + " ", _BR).split(_BR))
+
+    if not images:
+        return Document(lines=split(body), tables=tables, source="html")
+    plain, masked = body, body
+    for marker, (text_plain, text_masked) in images.items():
+        plain, masked = plain.replace(marker, text_plain), masked.replace(marker, text_masked)
+    doc = Document(lines=split(plain), tables=tables, source="html-ocr")
+    if masked != plain:
+        doc.masked = Document(lines=split(masked), tables=tables, source="html-ocr")
+    return doc
+
+
+# Images read by OCR: a table image is at least this big; a page holds at most this many of them.
+_MIN_IMAGE = (200, 60)
+_MAX_IMAGES = 12
+_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+_DATA_URI = re.compile(r"^data:image/(?:png|jpe?g|gif|bmp|webp);base64,", re.I)
+_TABLE_MARKS = ("本年新收", "复议后起诉", "第二十条")
+
+
+def _table_images(root, resolve) -> dict[str, tuple[str, str]]:
+    """``<img>`` in the page body → text read by OCR, in place of the image: marker → (lines as read,
+    lines with low-confidence numbers as "?")."""
+    imgs = [el for el in root.iter("img") if el.get("src")][: _MAX_IMAGES * 4]
+    if not imgs:
+        return {}
+    text = re.sub(r"\s+", "", etree.tostring(root, method="text", encoding="unicode"))
+    if all(m in text for m in _TABLE_MARKS):
+        return {}  # the tables are there as text: pictures are photos and logos
+    import base64
+    import binascii
+
+    from .ocr import document_from_boxes, has_low, ocr_image, open_image
+
+    out: dict[str, tuple[str, str]] = {}
+    for el in imgs:
+        if len(out) >= _MAX_IMAGES:
+            break
+        src = el.get("src", "").strip()
+        data = None
+        if _DATA_URI.match(src):
+            payload = src.split(",", 1)[1]
+            if len(payload) > _MAX_IMAGE_BYTES * 4 // 3:
+                continue
+            try:
+                data = base64.b64decode(payload, validate=False)
+            except (binascii.Error, ValueError):
+                continue
+        elif resolve is not None:
+            data = resolve(src)
+        if not data:
+            continue
+        try:
+            image = open_image(data)
+        except ReportError:
+            continue  # a broken picture is not the report's text
+        if image.width < _MIN_IMAGE[0] or image.height < _MIN_IMAGE[1]:
+            continue
+        boxes = ocr_image(image)
+        if not boxes:
+            continue
+        pages = [(float(image.width), float(image.height), boxes)]
+
+        def joined(doc: Document) -> str:
+            return _BR + _BR.join(line.replace("\t", _TAB) for line in doc.lines) + _BR
+
+        plain = joined(document_from_boxes(pages))
+        masked = joined(document_from_boxes(pages, mask=True)) if has_low(pages) else plain
+        marker = f"\ue002{len(out)}\ue002"
+        out[marker] = (plain, masked)
+        holder = etree.Element("div")
+        holder.text = marker
+        holder.tail = el.tail
+        el.getparent().replace(el, holder)
+    return out
 
 
 # A PDF converted to HTML (pdftohtml -s): every text line an absolutely placed <p>, in the PDF's content

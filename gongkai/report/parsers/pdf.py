@@ -14,6 +14,7 @@ Nothing is ever guessed: a glyph without a Unicode mapping becomes ``?`` (unread
 from __future__ import annotations
 
 import io
+import logging
 import re
 import unicodedata
 from bisect import bisect_right
@@ -24,6 +25,10 @@ from typing import NamedTuple
 from ..errors import ReportError
 from ..layouts import APPEAL_GROUPS, LAYOUTS, LITIGATION_HEADER, SECTION_TITLES
 from ..model import Report
+
+# pdfminer logs font trouble it works around ("Could not get FontBBox from font descriptor…", dozens of
+# lines for one browser-printed PDF) through the root handler: never on the user's terminal or page.
+logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
 
 # -- text normalisation ------------------------------------------------------------------------
 
@@ -113,7 +118,7 @@ class _Line:
         """Trailing numeric segments (the values of a table row)."""
         out: list[str] = []
         for seg in reversed(self.segments):
-            if not _is_number(seg[2]):
+            if not _is_cell_value(seg):
                 break
             out.insert(0, seg[2])
         return out
@@ -161,6 +166,8 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
                 # a number set apart from the text before it (a value next to a long label).
                 if (
                     gap > 0.9 * size or abs(ch["bottom"] - cur[-1]["bottom"]) > 0.2 * size
+                    # OCR: a number read as a box of its own is a cell of its own, however close
+                    or ch.get("box", -1) != cur[-1].get("box", -1) and (ch.get("number") or cur[-1].get("number"))
                     or (gap > 0.35 * size and ch["text"].isdigit() and _is_wide(cur[-1]["text"][-1:] or "a"))
                 ):
                     segments.append(_segment(cur))
@@ -426,10 +433,16 @@ def _join_grids(prev: _Grid, nxt: _Grid) -> None:
 
 
 _NUMBER = re.compile(r"^[-+−]?\d[\d,，]*(\.\d+)?$")
+_BLANK_AT = -1.0  # x of a blank cell put in by ``_place_by_columns`` (no text was printed there)
 
 
 def _is_number(text: str) -> bool:
     return bool(_NUMBER.match(text.replace(" ", "")))
+
+
+def _is_cell_value(seg) -> bool:
+    """A segment that is a number, or a blank cell placed by column (``_place_by_columns``)."""
+    return _is_number(seg[2]) or seg[2] == "?" or (seg[2] == "" and seg[0] == seg[1] == _BLANK_AT)
 
 
 def _has_number(row: list[str | None]) -> bool:
@@ -485,12 +498,15 @@ class _TextLayer:
     images: int = 0
 
 
-def _read_pages(data: bytes) -> tuple[list[_Page], _TextLayer]:
+def _read_pages(data: bytes, progress=None) -> tuple[list[_Page], _TextLayer]:
     pdf = _open(data)
     pages: list[_Page] = []
     layer = _TextLayer()
     try:
+        total = len(pdf.pages)
         for page in pdf.pages:
+            if progress:
+                progress(page.page_number - 1, total)
             chars = [c for c in page.chars if c["text"].strip()]
             layer.chars += len(chars)
             layer.unmapped += sum(1 for c in chars if c["text"].startswith("(cid:"))
@@ -508,6 +524,8 @@ def _read_pages(data: bytes) -> tuple[list[_Page], _TextLayer]:
                 items.append((line.top, line))
             items.sort(key=lambda it: it[0])  # stable: rows of a framed paragraph keep their order
             pages.append(_Page(page.page_number, float(page.width), float(page.height), items))
+        if progress:
+            progress(total, total)
     except ReportError:
         raise
     except Exception as exc:
@@ -564,9 +582,20 @@ def _drop_furniture(pages: list[_Page]) -> None:
 _ROW_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}\s*[.、．]\D)")
 
 
+_PUNCT = re.compile(r"[、，,.．:：（）()\s]")
+
+
+def _loose(text: str) -> str:
+    """A group label's key without punctuation: OCR and some producers drop the "、" of "三、"."""
+    return _PUNCT.sub("", _key(text))
+
+
+_GROUPS_LOOSE = {_loose(g) for g in _GROUPS}
+
+
 def _group_prefix(text: str) -> bool:
-    k = _key(text)
-    return bool(k) and any(g.startswith(k) for g in _GROUPS)
+    k = _loose(text)
+    return bool(k) and any(g.startswith(k) for g in _GROUPS_LOOSE)
 
 
 def _split_group_prefix(segs: list[tuple[float, float, str]], pending: dict) -> list[tuple[float, float, str]]:
@@ -605,7 +634,7 @@ def _assemble_unruled(lines: list[_Line], carry: dict[int, str]) -> list[_Line]:
     rows: list[_Line] = []
     for line in lines:
         segs = _split_group_prefix(list(line.segments), pending)
-        while segs and not _is_number(segs[0][2]) and not re.search(r"\d", segs[0][2]):
+        while segs and not _is_cell_value(segs[0]) and not re.search(r"\d", segs[0][2]):
             x = round(segs[0][0] / 4)
             col = next((c for c in pending if abs(c - x) <= 1), None)
             so_far = pending[col][0] if col is not None else ""
@@ -620,7 +649,7 @@ def _assemble_unruled(lines: list[_Line], carry: dict[int, str]) -> list[_Line]:
                 break
             segs = segs[1:]
         for c, (text, at) in list(pending.items()):
-            if _key(text) in _GROUPS:
+            if _loose(text) in _GROUPS_LOOSE:
                 groups_at.setdefault(at, []).append(text)
                 del pending[c]
         if segs:
@@ -635,7 +664,7 @@ def _assemble_unruled(lines: list[_Line], carry: dict[int, str]) -> list[_Line]:
     valued = [line for line in rows if line.numbers and len(line.numbers) < len(line.segments)]
     numbered = bool(valued) and sum(bool(_ROW_MARKER.match(line.segments[0][2])) for line in valued) >= 0.6 * len(valued)
     for i, line in enumerate(rows):
-        label = [seg for seg in line.segments if not _is_number(seg[2])]
+        label = [seg for seg in line.segments if not _is_cell_value(seg)]
         if not label:
             loose.append((i, line))
             continue
@@ -686,11 +715,76 @@ def _assemble_unruled(lines: list[_Line], carry: dict[int, str]) -> list[_Line]:
         for at in [at for at in groups_at if at <= b["first"] and at not in emitted]:
             emitted.add(at)
             out.extend(_Line(b["top"], b["top"], b["x0"], b["x0"], [(0, 0, g)]) for g in groups_at[at])
-        segs = ([(b["x0"], b["x0"], b["text"])] if b["text"] else []) + [(0, 0, n) for n in b["numbers"]]
+        segs = ([(b["x0"], b["x0"], b["text"])] if b["text"] else []) + [
+            (_BLANK_AT, _BLANK_AT, n) if n == "" else (0, 0, n) for n in b["numbers"]]
         out.append(_Line(b["top"], b["bottom"], b["x0"], b["x0"], segs, row=True))
     for at in sorted(set(groups_at) - emitted):
         out.extend(_Line(0, 0, 0, 0, [(0, 0, g)]) for g in groups_at[at])
     return out
+
+
+def _numeric_segments(line: _Line) -> list[tuple[float, float, str]]:
+    k = len(line.numbers)
+    return list(line.segments[len(line.segments) - k:]) if k else []
+
+
+def _place_by_columns(lines: list[_Line]) -> None:
+    """Blank cells leave no text in a printed PDF: a row of 7 columns with one blank shows 6 numbers,
+    and which one is missing is told only by position. Within each block of rows under one header
+    line, the columns are where the fullest rows (or the header's cells) put their numbers; a row
+    with fewer numbers has each one placed in the nearest column, and every column left empty becomes
+    a blank cell. Nothing is placed when a number is not clearly in one column."""
+    block: list[_Line] = []
+    header: _Line | None = None
+
+    def close() -> None:
+        full = max((len(line.numbers) for line in block), default=0)
+        centres: list[float] = []
+        if full >= 2:
+            rows = [_numeric_segments(line) for line in block if len(line.numbers) == full]
+            centres = [sorted((seg[0] + seg[1]) / 2 for seg in col)[len(col) // 2] for col in zip(*rows)]
+        if header is not None and len(header.segments) - 1 > len(centres) >= 0:
+            cells = header.segments[1:]
+            if len(cells) >= 2:
+                centres = [(seg[0] + seg[1]) / 2 for seg in cells]
+        if len(centres) < 2:
+            return
+        gap = min(b - a for a, b in zip(centres, centres[1:]))
+        if gap <= 0:
+            return
+        def split_row(i: int) -> bool:
+            """Numbers on a line of their own, short of a full row: part of a row whose numbers were
+            set on two lines (a tall cell, a scan turned slightly). Then no line near it is placed."""
+            line = block[i]
+            return len(line.numbers) == len(line.segments) and len(line.numbers) < len(centres)
+
+        for i, line in enumerate(block):
+            segs = _numeric_segments(line)
+            if not segs or len(segs) >= len(centres):
+                continue
+            if any(0 <= j < len(block) and split_row(j) for j in (i - 1, i, i + 1)):
+                continue
+            slots: dict[int, tuple[float, float, str]] = {}
+            for seg in segs:
+                mid = (seg[0] + seg[1]) / 2
+                k = min(range(len(centres)), key=lambda i: abs(centres[i] - mid))
+                if abs(centres[k] - mid) > 0.35 * gap or k in slots:
+                    break
+                slots[k] = seg
+            else:
+                if list(slots) != sorted(slots):
+                    continue
+                placed = [slots.get(k, _Seg(_BLANK_AT, _BLANK_AT, "")) for k in range(len(centres))]
+                line.segments = line.segments[: len(line.segments) - len(segs)] + placed
+                line.row = True
+
+    for line in lines:
+        if not line.numbers and len(line.segments) >= 2:
+            close()
+            block, header = [], line
+        elif line.numbers:
+            block.append(line)
+    close()
 
 
 def _is_tabular(line: _Line) -> bool:
@@ -700,7 +794,7 @@ def _is_tabular(line: _Line) -> bool:
     return len(line.segments) > 1 or (len(line.text) <= 4 and not _PAGE_NUMBER.match(line.text))
 
 
-def _unruled_tables(pages: list[_Page]) -> None:
+def _unruled_tables(pages: list[_Page], place_blanks: bool = True) -> None:
     """Apply ``_assemble_unruled`` to each run of text lines that contains a table."""
     carry: dict[int, str] = {}  # group-label fragments cut by a page break
 
@@ -729,6 +823,8 @@ def _unruled_tables(pages: list[_Page]) -> None:
                 while start > 0 and in_label_column(run[start - 1]):
                     start -= 1
                 out.extend((line.top, line) for line in run[:start])
+                if place_blanks:
+                    _place_by_columns(run[start:end])
                 out.extend((line.top, line) for line in _assemble_unruled(run[start:end], carry))
                 out.extend((line.top, line) for line in run[end:])
                 if end < len(run):
@@ -832,23 +928,37 @@ def _covered_as_none(grid: _Grid) -> list[list[str | None]]:
     return out
 
 
-def extract_document(data: bytes):
+def extract_document(data: bytes, progress=None):
     """Read a PDF into a ``core.Document`` (lines in reading order + table grids)."""
-    lines, tables = extract_lines_and_tables(data)
+    lines, tables = extract_lines_and_tables(data, progress)
     from .core import Document
 
     return Document(lines=lines, tables=tables, source="pdf")
 
 
-def extract_lines_and_tables(data: bytes) -> tuple[list[str], list[list[list[str | None]]]]:
-    pages, layer = _read_pages(data)
-    # A scan may carry a stamp or page numbers as text: a few characters a page over images is no text layer.
-    if layer.chars < 20 or (layer.images and layer.chars < 40 * len(pages)):
-        raise ReportError("PDF 没有文字层（可能是扫描件），无法读取")
+def extract_lines_and_tables(data: bytes, progress=None) -> tuple[list[str], list[list[list[str | None]]]]:
+    pages, layer = _read_pages(data, progress)
+    if is_scan(layer, len(pages)):
+        raise ReportError(NO_TEXT_LAYER)
     if layer.unmapped > 0.3 * layer.chars:
         raise ReportError("PDF 的文字无法解码（字体缺少 Unicode 映射），无法读取；请提供原始文档或另存为新的 PDF")
+    return lines_from_pages(pages)
+
+
+NO_TEXT_LAYER = "PDF 没有文字层（可能是扫描件），无法读取"
+
+
+def is_scan(layer: _TextLayer, pages: int) -> bool:
+    # A scan may carry a stamp or page numbers as text: a few characters a page over images is no text layer.
+    return layer.chars < 20 or bool(layer.images and layer.chars < 40 * pages)
+
+
+def lines_from_pages(pages: list[_Page], place_blanks: bool = True) -> tuple[list[str], list[list[list[str | None]]]]:
+    """Pages of positioned text (from the text layer, or from OCR) → lines in reading order and grids.
+    ``place_blanks``: a number missing from a row is a blank cell (a text layer prints every number it
+    has; OCR may miss one, so there a missing number leaves the row unread)."""
     _drop_furniture(pages)
-    _unruled_tables(pages)
+    _unruled_tables(pages, place_blanks)
     _mark_paragraphs(pages)
     flow = _flow(pages)
     lines: list[str] = []
@@ -868,9 +978,18 @@ def extract_lines_and_tables(data: bytes) -> tuple[list[str], list[list[list[str
     return lines, tables
 
 
-def parse_pdf(data: bytes) -> Report:
-    """Parse the bytes of a PDF annual report. Raises ``ReportError`` (Chinese message) on bad input."""
-    document = extract_document(data)
+def parse_pdf(data: bytes, progress=None) -> Report:
+    """Parse the bytes of a PDF annual report. Raises ``ReportError`` (Chinese message) on bad input.
+    A PDF without a text layer (a scan) is read by offline OCR (``ocr.py``); ``progress(done, total)``
+    is called after each page it reads."""
+    try:
+        document = extract_document(data, progress)
+    except ReportError as exc:
+        if str(exc) != NO_TEXT_LAYER:
+            raise
+        from .ocr import parse_scanned_pdf
+
+        return parse_scanned_pdf(data, progress)
     from .core import assemble
 
     return assemble(document)
