@@ -11,6 +11,11 @@ wall-clock time at most and then kills it. A child that dies, runs out of memory
 Chinese line, ``ReportError(TOO_COMPLEX)``; exceptions ``func`` raises (``ReportError`` and the like)
 come back as they were. Limits can be tuned with GONGKAI_PARSE_MEMORY_MB, GONGKAI_PARSE_CPU_SECONDS,
 GONGKAI_PARSE_WALL_SECONDS and GONGKAI_PARSE_CONCURRENCY. Pure Python: no Django here.
+
+Long work reports itself: the child sends ``progress(done, total)`` messages that the caller's callback
+receives, and OCR (seconds a page) asks for more time page by page with ``grant(cpu, wall)``: the soft
+CPU limit rises within a hard ceiling (GONGKAI_PARSE_OCR_SECONDS) and the caller's wall clock moves with
+it, so a scanned report is read while a text file that spins still stops at the base limits.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import os
 import resource
 import sys
 import threading
+import time
 from typing import Any, Callable
 
 from .errors import ReportError
@@ -28,10 +34,16 @@ from .model import Report
 MEMORY_MB = 1024
 CPU_SECONDS = 20
 WALL_SECONDS = 25
+# The most CPU seconds that grant() may add to one child (OCR of a scanned report, 40 pages at most).
+OCR_SECONDS = 900
+# The OCR engine (onnxruntime, OpenCV) reserves address space for its thread pools and arenas: an OCR'd
+# image may use this much more address space than other parsing (resident memory stays far lower).
+OCR_MEMORY_MB = 1024
 # Loaded once in the fork server, so that each child starts with them imported (third-party and pure).
 PRELOAD = ["gongkai.report.parsers", "gongkai.report.parsers.docx", "gongkai.report.parsers.html",
            "gongkai.report.parsers.xlsx", "gongkai.report.parsers.pdf", "gongkai.report.checks",
            "openpyxl", "docx", "pdfplumber", "pypdfium2", "lxml.etree"]
+_channel = None  # in a child: the pipe to the caller, for progress and grant messages
 
 _lock = threading.Lock()
 _context = None
@@ -69,11 +81,34 @@ def lower_limit(kind: int, soft: int, hard: int) -> None:
     resource.setrlimit(kind, (soft, hard))
 
 
+def grant(cpu: int, wall: int) -> None:
+    """In a child: ``cpu`` more CPU seconds (within the hard ceiling) and ``wall`` more seconds of the
+    caller's patience, for a step known to be slow (one OCR page). Elsewhere: nothing to do."""
+    if _channel is None:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if soft != resource.RLIM_INFINITY and hard != resource.RLIM_INFINITY:
+        resource.setrlimit(resource.RLIMIT_CPU, (min(soft + cpu, hard - 1), hard))
+    _, hard_as = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard_as, hard_as))  # the OCR engine's reservations
+    _channel.send(("grant", wall))
+
+
+def send_progress(done: int, total: int) -> None:
+    """A ``progress`` callback for parsers running in a child: forwarded to the caller's callback."""
+    if _channel is not None:
+        _channel.send(("progress", (done, total)))
+
+
 def _child(conn, func: Callable, args: tuple, memory: int, cpu: int) -> None:
+    global _channel
+    _channel = conn
     try:
         lower_limit(resource.RLIMIT_CORE, 0, 0)
-        lower_limit(resource.RLIMIT_AS, memory, memory)
-        lower_limit(resource.RLIMIT_CPU, cpu, cpu + 1)  # SIGXCPU at the soft limit, SIGKILL at the hard one
+        lower_limit(resource.RLIMIT_AS, memory, memory + _env("GONGKAI_PARSE_OCR_MEMORY_MB", OCR_MEMORY_MB) * 2**20)
+        # SIGXCPU at the soft limit; grant() may raise it up to the hard ceiling for OCR pages.
+        ceiling = cpu + _env("GONGKAI_PARSE_OCR_SECONDS", OCR_SECONDS)
+        lower_limit(resource.RLIMIT_CPU, cpu, ceiling)
         try:
             message = ("ok", func(*args))
         except MemoryError:
@@ -98,7 +133,7 @@ def _slots() -> threading.BoundedSemaphore:
         return _semaphore
 
 
-def run(func: Callable, *args: Any) -> Any:
+def run(func: Callable, *args: Any, progress: Callable[[int, int], None] | None = None) -> Any:
     """``func(*args)`` in a bounded child process. ``func`` must be a module-level function and its
     arguments and result picklable. Raises ReportError(TOO_COMPLEX) when a limit stopped the child.
 
@@ -109,12 +144,12 @@ def run(func: Callable, *args: Any) -> Any:
     if not slots.acquire(timeout=wall):
         raise ReportError("服务器正忙：同时解析的文件过多，请稍后再试")
     try:
-        return _run(func, args, memory, cpu, wall)
+        return _run(func, args, memory, cpu, wall, progress)
     finally:
         slots.release()
 
 
-def _run(func: Callable, args: tuple, memory: int, cpu: int, wall: int) -> Any:
+def _run(func: Callable, args: tuple, memory: int, cpu: int, wall: int, progress=None) -> Any:
     ctx = _ctx()
     receiver, sender = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(sender, func, args, memory, cpu), name="gongkai-parse")
@@ -125,13 +160,22 @@ def _run(func: Callable, args: tuple, memory: int, cpu: int, wall: int) -> Any:
         sender.close()
         raise ReportError(f"暂时无法解析文件（无法启动解析进程：{exc.strerror or exc}），请稍后再试") from None
     sender.close()
+    deadline = time.monotonic() + wall
     try:
-        if not receiver.poll(wall):
-            raise ReportError(TOO_COMPLEX)
-        try:
-            status, value = receiver.recv()
-        except (EOFError, OSError):  # the child died: killed by a limit, or crashed
-            raise ReportError(TOO_COMPLEX) from None
+        while True:
+            if not receiver.poll(max(0.0, deadline - time.monotonic())):
+                raise ReportError(TOO_COMPLEX)
+            try:
+                status, value = receiver.recv()
+            except (EOFError, OSError):  # the child died: killed by a limit, or crashed
+                raise ReportError(TOO_COMPLEX) from None
+            if status == "grant":  # a slow step (OCR page) announced itself: wait that much longer
+                deadline += min(max(int(value), 0), 600)
+            elif status == "progress":
+                if progress is not None:
+                    progress(*value)
+            else:
+                break
     finally:
         if proc.is_alive():
             proc.kill()
@@ -146,27 +190,27 @@ def _run(func: Callable, args: tuple, memory: int, cpu: int, wall: int) -> Any:
 
 
 # -- parsing --------------------------------------------------------------------------------------------
-def _parse_bytes(data: bytes, filename: str | None) -> Report:
+def _parse_bytes(data: bytes, filename: str | None, with_progress: bool = False) -> Report:
     from .parsers import parse_bytes
 
-    return parse_bytes(data, filename)
+    return parse_bytes(data, filename, send_progress if with_progress else None)
 
 
-def _parse_file(path: str) -> Report:
+def _parse_file(path: str, with_progress: bool = False) -> Report:
     from .parsers import parse_file
 
-    return parse_file(path)
+    return parse_file(path, send_progress if with_progress else None)
 
 
-def parse_bytes(data: bytes, filename: str | None = None) -> Report:
-    """``parsers.parse_bytes`` in a bounded child."""
-    return run(_parse_bytes, data, filename)
+def parse_bytes(data: bytes, filename: str | None = None, progress=None) -> Report:
+    """``parsers.parse_bytes`` in a bounded child; ``progress(done, total)`` is called here, per page."""
+    return run(_parse_bytes, data, filename, progress is not None, progress=progress)
 
 
-def parse_file(path: str | os.PathLike) -> Report:
+def parse_file(path: str | os.PathLike, progress=None) -> Report:
     """``parsers.parse_file`` in a bounded child; standard input (``"-"``) is read here, with its cap."""
     if str(path) == "-":
         from .parsers import read_stdin
 
-        return parse_bytes(read_stdin(sys.stdin.buffer), None)
-    return run(_parse_file, os.fspath(path))
+        return parse_bytes(read_stdin(sys.stdin.buffer), None, progress)
+    return run(_parse_file, os.fspath(path), progress is not None, progress=progress)

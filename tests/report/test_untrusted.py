@@ -246,3 +246,46 @@ def test_worker_bounds_how_many_children_run_at_once(monkeypatch):
     slots.release()
     with pytest.raises(ReportError, match="不是年度报告"):
         worker.run(_refuse)
+
+
+# -- long work inside the bounds: progress messages and per-page grants (OCR) ---------------------------
+def _spin_for(seconds: float, granted: bool) -> str:
+    """Burn CPU for ``seconds``; with ``granted`` it first asks for more, as an OCR page does."""
+    if granted:
+        worker.grant(10, 10)
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+    return "done"
+
+
+def _pages(total: int) -> int:
+    for done in range(1, total + 1):
+        worker.send_progress(done, total)
+    return total
+
+
+def test_a_granted_slow_step_finishes_where_an_ungranted_one_is_stopped(monkeypatch):
+    monkeypatch.setenv("GONGKAI_PARSE_CPU_SECONDS", "1")
+    monkeypatch.setenv("GONGKAI_PARSE_WALL_SECONDS", "2")
+    assert worker.run(_spin_for, 2.5, True) == "done"
+    with pytest.raises(ReportError):
+        worker.run(_spin_for, 2.5, False)
+
+
+def test_progress_reaches_the_callers_callback():
+    seen = []
+    assert worker.run(_pages, 3, progress=lambda done, total: seen.append((done, total))) == 3
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_ocr_runs_inside_the_bounded_worker(shared):
+    """The OCR engine reserves more address space than the base limit: the page grant allows it, so a
+    table image is read (here a picture of table 四 alone: the text is found, tables 二/三 are missing)."""
+    from gongkai.report.model import Report
+    from tests.report.scans import png, table_image
+
+    report = Report.from_dict(json.loads((shared / "fixtures/seed-2024.json").read_text()))
+    with pytest.raises(ReportError) as err:
+        worker.parse_bytes(png(table_image(report, "4")), "t4.png")
+    assert "未找到表二" in err.value.message, err.value.message

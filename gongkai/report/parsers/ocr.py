@@ -50,6 +50,11 @@ class Box:
     score: float
 
 
+# CPU and wall-clock seconds the bounded worker grants for one OCR'd image (about 10 s a page on two
+# cores when idle; the margin is for a busy machine).
+PAGE_BUDGET = (60, 90)
+
+
 @lru_cache(maxsize=1)
 def _engine():
     from rapidocr_onnxruntime import RapidOCR
@@ -85,7 +90,10 @@ _RECENT: dict[tuple, tuple[Box, ...]] = {}
 def _ocr(img) -> tuple[Box, ...]:
     import numpy as np
 
+    from ..worker import grant
+
     _quiet_engine_logs()
+    grant(*PAGE_BUDGET)  # in the bounded worker: this page may take seconds of CPU and wall clock
     arr = np.asarray(img.convert("RGB"))[:, :, ::-1]  # RapidOCR takes BGR like OpenCV
     try:
         result, _ = _engine()(arr, use_cls=False)
