@@ -22,6 +22,8 @@ from django.conf import settings
 from gongkai.report.checks import ERROR, WARNING, cell_label, check, table_name
 from gongkai.report.errors import ReportError
 from gongkai.report.model import Report
+from gongkai.report.limits import open_zip
+from gongkai.report.parsers.ocr import PAGE_BUDGET
 from gongkai.report.worker import parse_bytes
 
 logger = logging.getLogger(__name__)
@@ -29,9 +31,12 @@ logger = logging.getLogger(__name__)
 # Extension → the kind of content it must have (content sniffing; see ``sniff``).
 EXTENSIONS = {
     ".txt": "text", ".md": "text", ".json": "text", ".html": "text", ".htm": "text",
-    ".docx": "docx", ".pdf": "pdf",
+    ".docx": "docx", ".pdf": "pdf", ".png": "image", ".jpg": "image", ".jpeg": "image",
 }
 ACCEPT = ",".join(EXTENSIONS)
+# CPU seconds of OCR one uploaded file may use in a page request (two scanned pages); longer scans are
+# for the command line, which reads them page by page with progress.
+WEB_OCR_SECONDS = 2 * PAGE_BUDGET[0]
 KIND_NAMES = {"text": "文本文件", "docx": "Word 文档（.docx）", "pdf": "PDF 文件", "zip": "ZIP 压缩包",
               "ole": "旧版 Office 文件（.doc/.xls）", "binary": "二进制文件", "image": "图片"}
 
@@ -85,9 +90,10 @@ def sniff(data: bytes) -> str:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            # Member count and directory size checked before zipfile lists anything (limits.open_zip).
+            with open_zip(data) as zf:
                 return "docx" if "word/document.xml" in zf.namelist() else "zip"
-        except (zipfile.BadZipFile, ValueError, OSError):
+        except (zipfile.BadZipFile, ValueError, OSError, ReportError):
             return "zip"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return "ole"
@@ -143,7 +149,8 @@ def new_entry(upload: Upload, index: int) -> dict[str, Any]:
     if error is None:
         try:
             # In a bounded child process: a hostile file costs that process, never this one's memory.
-            entry["report"] = parse_bytes(data, upload.filename).to_dict()
+            # OCR of a scan is bounded to what a page request can wait for (about two pages).
+            entry["report"] = parse_bytes(data, upload.filename, ocr_seconds=WEB_OCR_SECONDS).to_dict()
         except ReportError as exc:
             # Say the reason once: the parser's own "不是…年度报告：" would repeat the heading.
             reason = exc.message.removeprefix(f"{NOT_A_REPORT}：")

@@ -276,7 +276,7 @@ def upload_external(root, files, user, request=None) -> list[str]:
 
     from gongkai.report import checks
     from gongkai.report.errors import ReportError
-    from gongkai.report.parsers import parse_bytes
+    from gongkai.report.worker import parse_bytes  # untrusted upload: parsed in the bounded child
 
     from .models import ExternalReport
 

@@ -44,6 +44,9 @@ PRELOAD = ["gongkai.report.parsers", "gongkai.report.parsers.docx", "gongkai.rep
            "gongkai.report.parsers.xlsx", "gongkai.report.parsers.pdf", "gongkai.report.checks",
            "openpyxl", "docx", "pdfplumber", "pypdfium2", "lxml.etree"]
 _channel = None  # in a child: the pipe to the caller, for progress and grant messages
+_grant_left: int | None = None  # in a child: CPU seconds grant() may still give (None: the ceiling only)
+OCR_TOO_LONG = ("这是扫描件或图片，需要文字识别的页数超过此处允许的时长；请用命令行 "
+                "gongkai report parse 读取（逐页识别，不受此限）")
 
 _lock = threading.Lock()
 _context = None
@@ -84,8 +87,13 @@ def lower_limit(kind: int, soft: int, hard: int) -> None:
 def grant(cpu: int, wall: int) -> None:
     """In a child: ``cpu`` more CPU seconds (within the hard ceiling) and ``wall`` more seconds of the
     caller's patience, for a step known to be slow (one OCR page). Elsewhere: nothing to do."""
+    global _grant_left
     if _channel is None:
         return
+    if _grant_left is not None:
+        if cpu > _grant_left:
+            raise ReportError(OCR_TOO_LONG)
+        _grant_left -= cpu
     soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
     if soft != resource.RLIM_INFINITY and hard != resource.RLIM_INFINITY:
         resource.setrlimit(resource.RLIMIT_CPU, (min(soft + cpu, hard - 1), hard))
@@ -100,9 +108,9 @@ def send_progress(done: int, total: int) -> None:
         _channel.send(("progress", (done, total)))
 
 
-def _child(conn, func: Callable, args: tuple, memory: int, cpu: int) -> None:
-    global _channel
-    _channel = conn
+def _child(conn, func: Callable, args: tuple, memory: int, cpu: int, grant_cap: int | None = None) -> None:
+    global _channel, _grant_left
+    _channel, _grant_left = conn, grant_cap
     try:
         lower_limit(resource.RLIMIT_CORE, 0, 0)
         lower_limit(resource.RLIMIT_AS, memory, memory + _env("GONGKAI_PARSE_OCR_MEMORY_MB", OCR_MEMORY_MB) * 2**20)
@@ -133,7 +141,8 @@ def _slots() -> threading.BoundedSemaphore:
         return _semaphore
 
 
-def run(func: Callable, *args: Any, progress: Callable[[int, int], None] | None = None) -> Any:
+def run(func: Callable, *args: Any, progress: Callable[[int, int], None] | None = None,
+        grant_cap: int | None = None) -> Any:
     """``func(*args)`` in a bounded child process. ``func`` must be a module-level function and its
     arguments and result picklable. Raises ReportError(TOO_COMPLEX) when a limit stopped the child.
 
@@ -144,15 +153,15 @@ def run(func: Callable, *args: Any, progress: Callable[[int, int], None] | None 
     if not slots.acquire(timeout=wall):
         raise ReportError("服务器正忙：同时解析的文件过多，请稍后再试")
     try:
-        return _run(func, args, memory, cpu, wall, progress)
+        return _run(func, args, memory, cpu, wall, progress, grant_cap)
     finally:
         slots.release()
 
 
-def _run(func: Callable, args: tuple, memory: int, cpu: int, wall: int, progress=None) -> Any:
+def _run(func: Callable, args: tuple, memory: int, cpu: int, wall: int, progress=None, grant_cap=None) -> Any:
     ctx = _ctx()
     receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(sender, func, args, memory, cpu), name="gongkai-parse")
+    proc = ctx.Process(target=_child, args=(sender, func, args, memory, cpu, grant_cap), name="gongkai-parse")
     try:
         proc.start()
     except OSError as exc:  # no process could be started (out of processes/memory)
@@ -202,9 +211,10 @@ def _parse_file(path: str, with_progress: bool = False) -> Report:
     return parse_file(path, send_progress if with_progress else None)
 
 
-def parse_bytes(data: bytes, filename: str | None = None, progress=None) -> Report:
-    """``parsers.parse_bytes`` in a bounded child; ``progress(done, total)`` is called here, per page."""
-    return run(_parse_bytes, data, filename, progress is not None, progress=progress)
+def parse_bytes(data: bytes, filename: str | None = None, progress=None, ocr_seconds: int | None = None) -> Report:
+    """``parsers.parse_bytes`` in a bounded child; ``progress(done, total)`` is called here, per page.
+    ``ocr_seconds`` caps the CPU time OCR pages may be granted (a web request cannot wait for a long scan)."""
+    return run(_parse_bytes, data, filename, progress is not None, progress=progress, grant_cap=ocr_seconds)
 
 
 def parse_file(path: str | os.PathLike, progress=None) -> Report:

@@ -289,3 +289,14 @@ def test_ocr_runs_inside_the_bounded_worker(shared):
     with pytest.raises(ReportError) as err:
         worker.parse_bytes(png(table_image(report, "4")), "t4.png")
     assert "未找到表二" in err.value.message, err.value.message
+
+
+def test_ocr_past_the_callers_cap_is_refused_with_the_command_line_named(shared):
+    """A page request caps OCR (web 年报体检: about two pages); past it one line names the CLI instead."""
+    from gongkai.report.model import Report
+    from tests.report.scans import png, table_image
+
+    report = Report.from_dict(json.loads((shared / "fixtures/seed-2024.json").read_text()))
+    with pytest.raises(ReportError) as err:
+        worker.parse_bytes(png(table_image(report, "4")), "t4.png", ocr_seconds=1)
+    assert err.value.message == worker.OCR_TOO_LONG and "gongkai report parse" in err.value.message
