@@ -80,6 +80,7 @@ def too_many(request, retry_after: int, limit: int, window: int):
         else f"{math.ceil(retry_after / 60)} 分钟",
     }, status=429)
     response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"  # a proxy must not serve this refusal to other clients (portal)
     return response
 
 

@@ -220,6 +220,9 @@ GONGKAI_RATE_LIMITS = {
     "annual": {"ip": [(20, 600), (100, 86400)], "user": [(60, 600)]},   # 年报体检 uploads (POST)
     "annual_download": {"ip": [(60, 600)], "user": [(120, 600)]},       # 年报体检 PDF/DOCX/XLSX renders
     "login": {"ip": [(30, 600)], "username": [(10, 600)]},              # login attempts (POST)
+    "portal": {"ip": [(600, 600)]},                                     # portal pages, feed, attachments
+    "portal_search": {"ip": [(120, 600)]},                              # full-text search, page and API
+    "portal_render": {"ip": [(60, 600)]},                               # published reports as DOCX/PDF/XLSX
 }
 GONGKAI_RATE_LIMITS_ENABLED = os.environ.get("GONGKAI_RATE_LIMITS", "1") != "0"
 # How many reverse proxies (nginx) stand in front and append to X-Forwarded-For. 0: the client is

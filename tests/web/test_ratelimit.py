@@ -199,3 +199,24 @@ def test_counters_live_in_redis_when_configured(agencies, settings):
     finally:
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
+
+
+def test_every_portal_endpoint_is_limited_per_address(agencies, settings):
+    """The portal's pages, search, API, feed and report renders count per client address: search and
+    renders more tightly than browsing; another address is not affected."""
+    from django.urls import get_resolver
+
+    settings.GONGKAI_RATE_LIMITS = {**settings.GONGKAI_RATE_LIMITS, "portal": {"ip": [(3, 600)]},
+                                    "portal_search": {"ip": [(2, 600)]}}
+    c = Client(REMOTE_ADDR="198.51.100.50")
+    for _ in range(2):
+        assert c.get("/gk/t-own/search/", {"q": "公开"}).status_code == 200
+    assert_429(c.get("/gk/api/agencies/t-own/search/", {"q": "公开"}))  # page and API share the count
+    for url in ("/gk/", "/gk/t-own/", "/gk/t-own/feed/"):
+        assert c.get(url).status_code == 200, url
+    assert_429(c.get("/gk/t-own/items/"))
+    assert Client(REMOTE_ADDR="198.51.100.51").get("/gk/t-own/items/").status_code == 200
+    # No portal route escapes the limiter (a new view added without it would fail here).
+    portal = next(p for p in get_resolver().url_patterns if str(p.pattern) == "gk/")
+    for route in portal.url_patterns:
+        assert getattr(route.callback, "__wrapped__", None) is not None, route.pattern
