@@ -20,8 +20,10 @@ class Appeal(models.Model):
     agency = models.ForeignKey("agencies.Agency", verbose_name="机关", on_delete=models.PROTECT,
                                related_name="appeals")
     kind = models.CharField("类型", max_length=40, choices=KIND_CHOICES)
+    # Grown → grown: no database constraint (gongkai.agencies.distribution); clean() keeps the application
+    # in the appeal's agency.
     application = models.ForeignKey("applications.Application", verbose_name="相关申请", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="appeals")
+                                    on_delete=models.PROTECT, related_name="appeals", db_constraint=False)
     case_number = models.CharField("案号", max_length=80)
     body = models.CharField("复议机关或法院", max_length=100)
     filed_on = models.DateField("立案（申请）日期", error_messages={"null": "请填写立案（申请）日期。"})
@@ -33,6 +35,9 @@ class Appeal(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic lock: the edit form carries the version it was loaded at; services.save_appeal refuses a
+    # stale one.
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
 
     class Meta:
         verbose_name = "行政复议或诉讼"

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from gongkai.agencies import audit
+from gongkai.agencies.concurrency import STALE_MESSAGE, is_stale
 from gongkai.agencies.permissions import can
 from gongkai.report.layouts import APPEAL_GROUPS
 
@@ -31,16 +32,25 @@ def _snapshot(appeal: Appeal) -> dict:
 
 
 @transaction.atomic
-def save_appeal(appeal: Appeal, user, request=None) -> Appeal:
+def save_appeal(appeal: Appeal, user, request=None, *, expected_version=None) -> Appeal:
     """Validate, save and audit one appeal (appeal.edit in its agency). Raises ValidationError with
-    Chinese messages; nothing is written when validation fails."""
+    Chinese messages; nothing is written when validation fails. An edit is checked against the locked
+    row at ``expected_version`` (the form's hidden field; by default the version ``appeal`` was loaded
+    at): a colleague's change is never overwritten (gongkai.agencies.concurrency)."""
     if not can(user, "appeal.edit", appeal.agency):
         raise PermissionDenied("您在该机关没有登记行政复议、诉讼的权限。")
     creating = appeal.pk is None
-    before = {} if creating else _snapshot(Appeal.objects.get(pk=appeal.pk))
+    before = {}
+    if not creating:
+        current = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if is_stale(current.version, appeal.version if expected_version is None else expected_version):
+            raise ValidationError(STALE_MESSAGE, code="stale")
+        before = _snapshot(current)
     appeal.full_clean()
     if creating:
         appeal.created_by = user
+    else:
+        appeal.version = current.version + 1
     appeal.save()
     after = _snapshot(appeal)
     changed = {k: [before.get(k), v] for k, v in after.items() if creating or before.get(k) != v}

@@ -56,15 +56,19 @@ def appeal_list(request, agency):
 
 def _edit(request, agency, appeal: Appeal):
     form = AppealForm(request.POST or None, instance=appeal, agency=agency)
+    # The version the form was loaded at travels with it (gongkai.agencies.concurrency).
+    version = (request.POST.get("version") or appeal.version) if request.method == "POST" else appeal.version
     if request.method == "POST" and form.is_valid():
         try:
-            appeal = services.save_appeal(form.save(commit=False), request.user, request=request)
+            appeal = services.save_appeal(form.save(commit=False), request.user, request=request,
+                                          expected_version=version)
         except ValidationError as exc:
             form.add_error(None, "；".join(exc.messages))
         else:
             messages.success(request, "已保存。")
             return redirect("appeals:detail", agency=agency.slug, pk=appeal.pk)
-    return render(request, "appeals/form.html", _ctx(request, agency, form=form, appeal=appeal))
+    return render(request, "appeals/form.html", _ctx(request, agency, form=form, appeal=appeal,
+                                                     version=version if appeal.pk else None))
 
 
 @agency_required("appeal.edit")

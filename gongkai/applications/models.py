@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from gongkai.agencies.distribution import AgencyFromParent
 from gongkai.law.outcomes import OUTCOMES
 from gongkai.law.periods import CHANNELS, PAUSE_KINDS
 from gongkai.report.layouts import APPLICANT_COLUMNS, APPLICANT_PARTS
@@ -25,7 +26,8 @@ class Application(models.Model):
     agency = models.ForeignKey("agencies.Agency", verbose_name="机关", on_delete=models.PROTECT,
                                related_name="applications")
     number = models.CharField("登记号", max_length=30, blank=True)
-    tracking_code = models.CharField("查询码", max_length=16, unique=True)
+    # Unique per agency (Meta); 60 random bits, checked city-wide when drawn (services._new_tracking_code).
+    tracking_code = models.CharField("查询码", max_length=16)
     channel = models.CharField("申请方式", max_length=12, choices=list(CHANNELS.items()))
     # Art. 31 inputs; received_on is derived from them by law.periods.receipt_date.
     submitted_on = models.DateField("提交日期", null=True, blank=True)
@@ -86,12 +88,18 @@ class Application(models.Model):
 
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Optimistic lock: the case page carries the version it was loaded at; services.transition refuses a
+    # stale one.
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
 
     class Meta:
         verbose_name = "政府信息公开申请"
         verbose_name_plural = "政府信息公开申请"
         ordering = ["-received_on", "-pk"]
         indexes = [models.Index(fields=["agency", "received_on", "replied_on"])]
+        # Code first: the public status lookup searches by code alone (one index probe per shard).
+        constraints = [models.UniqueConstraint(fields=["tracking_code", "agency"],
+                                               name="application_tracking_code")]
 
     def __str__(self) -> str:
         return f"{self.number or self.tracking_code} {self.title}"
@@ -107,10 +115,14 @@ class Application(models.Model):
         return OUTCOMES[self.outcome].label if self.outcome else ""
 
 
-class Item(models.Model):
+class Item(AgencyFromParent, models.Model):
     """One requested item and how it was handled; the application is still counted once (table 三)."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="items")
+    parent_field = "application"
+    # Grown → grown: no database constraint (gongkai.agencies.distribution); written by services with
+    # its application, in its agency.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="items", db_constraint=False)
     position = models.PositiveSmallIntegerField(default=1)
     description = models.CharField("申请事项", max_length=300)
     handling = models.CharField("处理情况", max_length=40, choices=OUTCOME_CHOICES)
@@ -122,10 +134,14 @@ class Item(models.Model):
         verbose_name_plural = "申请事项"
 
 
-class Consultation(models.Model):
+class Consultation(AgencyFromParent, models.Model):
     """A third-party (Art. 32) or other-agency (Art. 34) consultation; its time is excluded (Art. 33 ¶3)."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="consultations")
+    parent_field = "application"
+    # Grown → grown: no database constraint (gongkai.agencies.distribution); written by services with
+    # its application, in its agency.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="consultations", db_constraint=False)
     kind = models.CharField("类型", max_length=12, choices=[(k, v[0]) for k, v in PAUSE_KINDS.items()])
     party = models.CharField("征求意见对象", max_length=200)
     sent_on = models.DateField("征求意见日期")
@@ -139,10 +155,14 @@ class Consultation(models.Model):
         verbose_name_plural = "征求意见"
 
 
-class Event(models.Model):
+class Event(AgencyFromParent, models.Model):
     """One step of the timeline (Art. 45): what happened, on which legal date, who did it."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    parent_field = "application"
+    # Grown → grown: no database constraint (gongkai.agencies.distribution); written by services with
+    # its application, in its agency.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events", db_constraint=False)
     transition = models.CharField(max_length=40)
     label = models.CharField(max_length=100)
     from_state = models.CharField(max_length=24, blank=True)
@@ -228,10 +248,14 @@ class IssuedLetterQuerySet(models.QuerySet):
         raise PermissionError("已出具的文书不能修改。")
 
 
-class IssuedLetter(models.Model):
+class IssuedLetter(AgencyFromParent, models.Model):
     """A letter as issued: text and rendered files are frozen (versioned per application and kind)."""
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
+    parent_field = "application"
+    # Grown → grown: no database constraint (gongkai.agencies.distribution); written by services with
+    # its application, in its agency.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters", db_constraint=False)
     kind = models.CharField(max_length=24, choices=list(LETTER_KINDS.items()))
     version = models.PositiveSmallIntegerField(default=1)
     doc_number = models.CharField("发文字号", max_length=60, blank=True)
@@ -247,7 +271,8 @@ class IssuedLetter(models.Model):
 
     class Meta:
         ordering = ["issued_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["application", "kind", "version"], name="letter_version_unique")]
+        constraints = [models.UniqueConstraint(fields=["agency", "application", "kind", "version"],
+                                               name="letter_version_unique")]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from gongkai.agencies import audit
+from gongkai.agencies.concurrency import STALE_MESSAGE, is_stale
 from gongkai.agencies.permissions import can, visible_agencies
 from gongkai.law import fees as law_fees
 from gongkai.law.calendar import DueDate, WorkCalendar, add_working_days, format_date
@@ -127,7 +128,8 @@ def validate_address(value: str) -> None:
 
 
 def _new_tracking_code() -> str:
-    # No 0/O/1/I: read out over the phone.
+    # No 0/O/1/I: read out over the phone. 60 random bits, checked against every agency (the database
+    # enforces uniqueness per agency only, so that Citus can: gongkai.agencies.distribution).
     alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
     while True:
         code = "".join(secrets.choice(alphabet) for _ in range(12))
@@ -189,7 +191,7 @@ def submit_online(agency, data: ApplicantData, *, request=None) -> Application:
     app.tracking_code = _new_tracking_code()
     with transaction.atomic():
         app.save()
-        Event.objects.create(application=app, transition="submit", label="网上提交申请", to_state="submitted",
+        Event.objects.create(application=app, agency_id=app.agency_id, transition="submit", label="网上提交申请", to_state="submitted",
                              on=app.submitted_on)
         audit.record(actor=None, action="application.submit", agency=agency, target=app,
                      summary=f"网上提交政府信息公开申请：{app.title}", request=request)
@@ -218,7 +220,7 @@ def register_application(agency, data: ApplicantData, *, channel: str, actor, su
         _assign_number(app)
         recompute_due(app, save=False)
         app.save()
-        Event.objects.create(application=app, transition="register", label=f"登记（{CHANNELS[channel]}）",
+        Event.objects.create(application=app, agency_id=app.agency_id, transition="register", label=f"登记（{CHANNELS[channel]}）",
                              to_state="registered", on=received, actor=actor,
                              note=f"收到申请日期：{format_date(received)}（第三十一条）")
         audit.record(actor=actor, action="application.register", agency=agency, target=app,
@@ -309,7 +311,7 @@ def _consult(kind):
             raise WorkflowError("征求意见日期不能早于答复期限起算日。")
         if app.due_on and on > app.due_on:
             raise WorkflowError(f"答复期限已于{format_date(app.due_on)}届满，不能再征求意见。")
-        Consultation.objects.create(application=app, kind=kind, party=party, sent_on=on,
+        Consultation.objects.create(application=app, agency_id=app.agency_id, kind=kind, party=party, sent_on=on,
                                     note=(p.get("note") or "").strip())
         due = consultation_due(cal, on)
         what, article = PAUSE_KINDS[kind]
@@ -466,7 +468,7 @@ def _do_decide(app, on, p, cal, actor):
         raise WorkflowError("尚有征求意见未结束。")
     app.outcome, app.outcome_note, app.decided_on = outcome, note, on
     app.items.all().delete()
-    Item.objects.bulk_create([Item(application=app, position=i, description=d, handling=h)
+    Item.objects.bulk_create([Item(application=app, agency_id=app.agency_id, position=i, description=d, handling=h)
                               for i, (d, h) in enumerate(items, 1)])
     return f"办理结果：{OUTCOMES[outcome].label}（{OUTCOMES[outcome].citation or '无条文'}）"
 
@@ -535,10 +537,12 @@ def _check_text(params: dict) -> None:
 
 
 def transition(app: Application, name: str, *, actor, on: date | str | None = None, request=None,
-               **params) -> Application:
+               expected_version=None, **params) -> Application:
     """Take transition ``name`` on ``app`` as ``actor`` on date ``on`` (default today).
 
     Raises WorkflowError (Chinese) and leaves the database unchanged when the step is not allowed.
+    The case row is locked for the whole step; ``expected_version`` (the case page's hidden field) refuses
+    a step chosen on a page that a colleague's step has since made stale (gongkai.agencies.concurrency).
     """
     t = TRANSITIONS.get(name)
     if t is None:
@@ -547,6 +551,8 @@ def transition(app: Application, name: str, *, actor, on: date | str | None = No
     _check_text(params)
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=app.pk)
+        if is_stale(app.version, expected_version):
+            raise WorkflowError(STALE_MESSAGE)
         if app.state not in t.sources:
             raise WorkflowError(f"当前状态为“{state_label(app.state)}”，不能执行“{t.label}”。")
         if not can(actor, t.action, app.agency):
@@ -563,8 +569,9 @@ def transition(app: Application, name: str, *, actor, on: date | str | None = No
             app.handler = actor  # whoever first works on the case handles it (dashboard: my cases)
         app.state = t.target
         recompute_due(app, cal, save=False)
+        app.version += 1
         app.save()
-        Event.objects.create(application=app, transition=name, label=t.label, from_state=before,
+        Event.objects.create(application=app, agency_id=app.agency_id, transition=name, label=t.label, from_state=before,
                              to_state=t.target, on=on, actor=actor, note=note or "",
                              data={k: v for k, v in params.items() if isinstance(v, (str, int, bool))})
         audit.record(actor=actor, action=f"application.{name}", agency=app.agency, target=app,

@@ -93,7 +93,10 @@ def _by_code(request) -> tuple[str, Application | None]:
     # Anything that cannot be a code (NUL bytes, 5,000 characters) is simply not found, never a query.
     if not TRACKING_CODE.fullmatch(code):
         return code, None
-    return code, Application.objects.select_related("agency").filter(tracking_code=code).first()
+    # Codes are unique per agency (Citus: gongkai.agencies.distribution) and drawn unique city-wide; should
+    # two agencies ever share one, neither case is shown rather than possibly the wrong one.
+    found = list(Application.objects.select_related("agency").filter(tracking_code=code)[:2])
+    return code, found[0] if len(found) == 1 else None
 
 
 _code_limited = ratelimit("status", methods=("GET",), when=lambda request: bool(request.GET.get("code")))
@@ -287,7 +290,7 @@ def do_transition(request, pk, name):
                            for i in range(1, ITEM_ROWS + 1)]
     try:
         services.transition(app, name, actor=request.user, on=request.POST.get("on") or None, request=request,
-                            **params)
+                            expected_version=request.POST.get("version"), **params)
     except WorkflowError as exc:
         messages.error(request, exc.message)
     else:

@@ -371,7 +371,7 @@ def _write(agency, clean: list[dict], user, result: ImportResult, request) -> No
                 if key in hit_rows:
                     hit_rows[key].occurrences += 1
                 else:
-                    hit_rows[key] = PrivacyHit(item_id=o.pk, field=f, kind=h.kind, masked=h.masked, digest=h.digest)
+                    hit_rows[key] = PrivacyHit(item_id=o.pk, agency_id=agency.pk, field=f, kind=h.kind, masked=h.masked, digest=h.digest)
         PrivacyHit.objects.bulk_create(hit_rows.values(), batch_size=BATCH)
     audit.record(actor=user, action="catalog.import", agency=agency,
                  summary=f"批量导入主动公开目录：新增 {result.created} 条（其中 {result.held} 条含个人信息，转入保密审查），"

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from gongkai.agencies.distribution import AgencyFromParent
+
 
 class CatalogSettings(models.Model):
     """Per-agency catalogue settings."""
@@ -108,7 +110,7 @@ class Item(models.Model):
     agency = models.ForeignKey("agencies.Agency", verbose_name="机关", on_delete=models.PROTECT,
                                related_name="catalog_items", db_index=False)
     # Art. 12: index number = credit code "/" year "-" serial (services.allocate_index_numbers).
-    index_number = models.CharField("索引号", max_length=60, unique=True)
+    index_number = models.CharField("索引号", max_length=60)  # unique per agency (Meta)
     title = models.CharField("标题", max_length=300)
     document_number = models.CharField("文号", max_length=100, blank=True)
     issuer = models.CharField("发布机构", max_length=100)
@@ -142,6 +144,8 @@ class Item(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     imported = models.BooleanField("批量导入", default=False)
+    # Optimistic lock: a form carries the version it was loaded at; services refuse a stale one.
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
 
     objects = ItemQuerySet.as_manager()
 
@@ -153,6 +157,8 @@ class Item(models.Model):
             # Natural key: re-importing a catalogue never duplicates an item.
             models.UniqueConstraint(fields=["agency", "title", "document_number", "date_made"],
                                     name="catalog_item_natural_key"),
+            # The credit code in the number makes it unique city-wide; per agency keeps Citus able to enforce it.
+            models.UniqueConstraint(fields=["agency", "index_number"], name="catalog_item_index_number"),
         ]
         indexes = [models.Index(fields=["agency", "state", "date_published"]),
                    # The staff list (newest made first, paged) and its year filter and year list.
@@ -186,7 +192,7 @@ def attachment_path(instance, filename: str) -> str:
     return f"catalog/{instance.item.agency_id}/{instance.item_id}/{filename}"
 
 
-class Attachment(models.Model):
+class Attachment(AgencyFromParent, models.Model):
     class Kind(models.TextChoices):
         PDF = "pdf", "PDF"
         DOCX = "docx", "Word 文档"
@@ -195,7 +201,11 @@ class Attachment(models.Model):
         JPEG = "jpeg", "JPEG 图片"
         GIF = "gif", "GIF 图片"
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="attachments")
+    parent_field = "item"
+    # Grown → grown: no database constraint (gongkai.agencies.distribution); services.add_attachment
+    # writes the row with its item, in its item's agency.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="attachments", db_constraint=False)
     file = models.FileField("文件", upload_to=attachment_path, max_length=255)
     name = models.CharField("文件名", max_length=200)
     kind = models.CharField("类型", max_length=8, choices=Kind.choices)  # from the content, not the name
@@ -234,7 +244,7 @@ class SweepReport(models.Model):
         ordering = ["-started_at"]
 
 
-class PrivacyHit(models.Model):
+class PrivacyHit(AgencyFromParent, models.Model):
     """A personal number found in an item (field or attachment). Only the masked form and a digest are
     stored, never the number. ``open`` hits block publication (Art. 17)."""
 
@@ -245,9 +255,13 @@ class PrivacyHit(models.Model):
 
     FIELDS = {"title": "标题", "summary": "摘要", "body": "正文", "attachment": "附件"}
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="privacy_hits")
+    parent_field = "item"
+    # Grown → grown: no database constraints (gongkai.agencies.distribution); hits are written by
+    # services._upsert_hits and the importer with their item, in its agency.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="privacy_hits", db_constraint=False)
     attachment = models.ForeignKey(Attachment, null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="privacy_hits")
+                                   related_name="privacy_hits", db_constraint=False)
     field = models.CharField("位置", max_length=12, choices=list(FIELDS.items()))
     where = models.CharField("具体位置", max_length=120, blank=True)
     kind = models.CharField("类型", max_length=12)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from gongkai.agencies import audit
+from gongkai.agencies.concurrency import STALE_MESSAGE, is_stale
 from gongkai.agencies.permissions import can
 from gongkai.law.calendar import add_working_days, working_days_between
 from gongkai.report.errors import ReportError
@@ -218,14 +219,28 @@ def _require(user, action: str, agency) -> None:
 EDITABLE_STATES = (Item.State.DRAFT,)
 
 
+def _lock(item: Item, expected_version=None) -> Item:
+    """The item's current row, locked until the transaction ends; refused when the caller's form was
+    loaded at another version (gongkai.agencies.concurrency)."""
+    current = Item.objects.select_for_update().select_related("agency", "category").get(pk=item.pk)
+    if is_stale(current.version, expected_version):
+        raise ValidationError(STALE_MESSAGE, code="stale")
+    return current
+
+
 @transaction.atomic
-def save_item(item: Item, user, request=None) -> Item:
+def save_item(item: Item, user, request=None, *, expected_version=None) -> Item:
     """Create or update a draft (catalog.edit). New items get an index number; body is sanitised;
-    the Art. 26 deadline is (re)computed; title/summary/body are scanned for personal numbers."""
+    the Art. 26 deadline is (re)computed; title/summary/body are scanned for personal numbers.
+
+    An update is checked against the locked row at ``expected_version`` (the edit form's hidden field;
+    by default the version ``item`` was loaded at), so it never overwrites a colleague's change."""
     _require(user, "catalog.edit", item.agency)
     creating = item.pk is None
-    if not creating and item.state not in EDITABLE_STATES:
-        raise ValidationError("只有拟稿状态的信息可以修改；请先退回或撤回。")
+    if not creating:
+        current = _lock(item, item.version if expected_version is None else expected_version)
+        if current.state not in EDITABLE_STATES:
+            raise ValidationError("只有拟稿状态的信息可以修改；请先退回或撤回。")
     if item.category.agency_id != item.agency_id:
         raise ValidationError("分类不属于本机关。")
     item.body = sanitize_body(item.body)
@@ -247,8 +262,12 @@ def save_item(item: Item, user, request=None) -> Item:
         item.index_number = allocate_index_numbers(item.agency, item.date_made.year)[0]
     try:
         with transaction.atomic():
+            if not creating:
+                item.version = current.version + 1
             item.save()
     except IntegrityError:
+        if not creating:
+            item.version = current.version
         raise ValidationError("本机关已有标题、文号和成文日期都相同的信息。") from None
     audit.record(actor=user, action="catalog.create" if creating else "catalog.edit", agency=item.agency,
                  target=item, summary=f"{'新建' if creating else '修改'}主动公开信息：{item.index_number} {item.title}",
@@ -319,13 +338,13 @@ def check_upload(upload) -> str:
 @transaction.atomic
 def add_attachment(item: Item, upload, user, request=None) -> Attachment:
     _require(user, "catalog.edit", item.agency)
-    if item.state not in EDITABLE_STATES:
+    if _lock(item).state not in EDITABLE_STATES:  # not while a colleague submits it for review
         raise ValidationError("只有拟稿状态的信息可以添加附件。")
     upload.seek(0)
     data = _read_upload(upload)
     kind = _checked_kind(upload.name, data)
     name = _safe_name(upload.name, kind)
-    att = Attachment(item=item, name=name, kind=kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+    att = Attachment(item=item, agency_id=item.agency_id, name=name, kind=kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                      uploaded_by=user)
     att.file.save(name, ContentFile(data), save=False)
     att.save()
@@ -339,7 +358,7 @@ def add_attachment(item: Item, upload, user, request=None) -> Attachment:
 def remove_attachment(att: Attachment, user, request=None) -> None:
     item = att.item
     _require(user, "catalog.edit", item.agency)
-    if item.state not in EDITABLE_STATES:
+    if _lock(item).state not in EDITABLE_STATES:
         raise ValidationError("只有拟稿状态的信息可以删除附件。")
     name = att.name
     att.file.delete(save=False)
@@ -378,7 +397,7 @@ def _upsert_hits(item: Item, attachment: Attachment | None, found: list[_Found],
     for key, f in merged.items():
         h = existing.pop(key, None)
         if h is None:
-            PrivacyHit.objects.create(item=item, attachment=attachment, field=f.field, where=f.where[:120],
+            PrivacyHit.objects.create(item=item, agency_id=item.agency_id, attachment=attachment, field=f.field, where=f.where[:120],
                                       kind=f.hit.kind, masked=f.hit.masked, digest=f.hit.digest,
                                       occurrences=f.count, sweep=sweep)
             new += 1
@@ -449,8 +468,8 @@ def clear_hit(hit: PrivacyHit, user, reason: str, request=None) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("请填写可以公开的理由。")
-    if hit.status != PrivacyHit.Status.OPEN:
-        raise ValidationError("该问题已处理。")
+    if not PrivacyHit.objects.select_for_update().filter(pk=hit.pk, status=PrivacyHit.Status.OPEN).exists():
+        raise ValidationError("该问题已处理。")  # also when a colleague handled it a moment ago
     hit.status, hit.reason, hit.resolved_by, hit.resolved_at = PrivacyHit.Status.CLEARED, reason, user, timezone.now()
     hit.save(update_fields=["status", "reason", "resolved_by", "resolved_at"])
     audit.record(actor=user, action="catalog.privacy_clear", agency=hit.item.agency, target=hit.item,
@@ -472,9 +491,9 @@ def _store_new_content(att: Attachment, data: bytes, name: str, kind: str, user)
 def redact_hit(hit: PrivacyHit, user, request=None) -> None:
     """Replace the number by its masked form: in the item's field, or by rewriting a DOCX/XLSX
     attachment. PDFs and images need a redacted replacement (``replace_attachment``)."""
-    item = hit.item
-    _require(user, "catalog.publish", item.agency)
-    if hit.status != PrivacyHit.Status.OPEN:
+    _require(user, "catalog.publish", hit.item.agency)
+    item = _lock(hit.item)  # the field is rewritten from the current text, and the version moves on
+    if not PrivacyHit.objects.select_for_update().filter(pk=hit.pk, status=PrivacyHit.Status.OPEN).exists():
         raise ValidationError("该问题已处理。")
     allow = allowed_numbers(item.agency)
     if hit.attachment_id is None:
@@ -482,7 +501,8 @@ def redact_hit(hit: PrivacyHit, user, request=None) -> None:
         if not n:
             raise ValidationError("在原文中没有找到该号码，请重新检查。")
         setattr(item, hit.field, text)
-        item.save(update_fields=[hit.field, "updated_at"])
+        item.version += 1  # an edit form loaded before the redaction must not write the number back
+        item.save(update_fields=[hit.field, "updated_at", "version"])
     else:
         att = hit.attachment
         if hit.kind == privacy.UNREADABLE:
@@ -551,14 +571,15 @@ def available_transitions(item: Item, user) -> list[tuple[str, Transition]]:
 
 
 def transition(item: Item, name: str, user, *, reason: str = "", secrecy_confirmed: bool = False,
-               request=None) -> Item:
+               request=None, expected_version=None) -> Item:
     """Move ``item`` along the review workflow; permission-checked and audited. Raises PermissionDenied
-    or ValidationError (Chinese message)."""
+    or ValidationError (Chinese message). ``expected_version``: the version the reviewer's page showed;
+    a reviewer never approves or publishes a text changed since."""
     t = TRANSITIONS.get(name)
     if t is None:
         raise ValidationError("未知操作。")
     with transaction.atomic():
-        item = Item.objects.select_for_update().select_related("agency", "category").get(pk=item.pk)
+        item = _lock(item, expected_version)
         _require(user, t.action, item.agency)
         if item.state not in t.sources:
             raise ValidationError(f"当前状态为“{item.get_state_display()}”，不能{t.label}。")
@@ -600,6 +621,7 @@ def transition(item: Item, name: str, user, *, reason: str = "", secrecy_confirm
             item.state, item.withdraw_reason = S.WITHDRAWN, reason
         elif name == "reopen":
             item.state, item.secrecy_confirmed = S.DRAFT, False
+        item.version += 1
         item.save()
         data = {"from": before, "to": item.state}
         if reason:

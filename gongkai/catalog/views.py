@@ -118,6 +118,9 @@ def item_edit(request, agency, pk):
         messages.error(request, "只有拟稿状态的信息可以修改。")
         return redirect("catalog:detail", agency=agency.slug, pk=item.pk)
     form = ItemForm(request.POST or None, request.FILES or None, instance=item, agency=agency)
+    # The version the form was loaded at travels with it (gongkai.agencies.concurrency); a POST without
+    # one is checked against the version read at the start of this request.
+    version = (request.POST.get("version") or item.version) if request.method == "POST" else item.version
     if request.method == "POST" and form.is_valid():
         try:
             files = form.cleaned_data["attachments"]
@@ -125,14 +128,14 @@ def item_edit(request, agency, pk):
                 services.check_upload(f)
             with transaction.atomic():
                 item = form.save(commit=False)
-                services.save_item(item, request.user, request=request)
+                services.save_item(item, request.user, request=request, expected_version=version)
                 _save_attachments(item, files, request.user, request)
         except ValidationError as exc:
             form.add_error(None, _msg(exc))
         else:
             messages.success(request, "已保存。")
             return redirect("catalog:detail", agency=agency.slug, pk=item.pk)
-    return render(request, "catalog/form.html", _ctx(request, agency, form=form, item=item))
+    return render(request, "catalog/form.html", _ctx(request, agency, form=form, item=item, version=version))
 
 
 @agency_required("catalog.view")
@@ -157,7 +160,8 @@ def item_transition(request, agency, pk):
     name = request.POST.get("action", "")
     try:
         item = services.transition(item, name, request.user, reason=request.POST.get("reason", ""),
-                                   secrecy_confirmed=request.POST.get("secrecy_confirmed") == "1", request=request)
+                                   secrecy_confirmed=request.POST.get("secrecy_confirmed") == "1", request=request,
+                                   expected_version=request.POST.get("version"))
     except ValidationError as exc:
         messages.error(request, _msg(exc))
     except PermissionDenied as exc:

@@ -100,7 +100,10 @@ class PublishedReport(models.Model):
 class SearchDoc(models.Model):
     """Search tokens of one published catalogue item (see module docstring)."""
 
-    item = models.OneToOneField("catalog.Item", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    # Grown → grown: no database constraint (gongkai.agencies.distribution); search.py writes the row
+    # from its item, with its agency.
+    item = models.OneToOneField("catalog.Item", primary_key=True, on_delete=models.CASCADE, related_name="+",
+                                db_constraint=False)
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+", db_index=False)
     category = models.ForeignKey("catalog.Category", on_delete=models.CASCADE, related_name="+", db_index=False)
     year = models.PositiveSmallIntegerField()

@@ -123,7 +123,7 @@ def issue_letter(app, kind: str, *, actor, on: date, request=None) -> IssuedLett
         letter_doc = compose(app, kind, on, doc_number)
         docx, pdf = layout.render_docx(letter_doc, fonts), layout.render_pdf(letter_doc, fonts)
         last = IssuedLetter.objects.filter(application=app, kind=kind).aggregate(m=Max("version"))["m"] or 0
-        letter = IssuedLetter.objects.create(application=app, kind=kind, version=last + 1, doc_number=doc_number,
+        letter = IssuedLetter.objects.create(application=app, agency_id=app.agency_id, kind=kind, version=last + 1, doc_number=doc_number,
                                              title=letter_doc.title, text=letter_doc.text, docx=docx, pdf=pdf,
                                              issued_on=on, issued_by=actor)
         audit.record(actor=actor, action="letter.issue", agency=app.agency, target=letter,
