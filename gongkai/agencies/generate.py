@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-VERSION = 2  # bump when the rows produced for the same parameters change (the bench keys on it)
+VERSION = 3  # bump when the rows produced for the same parameters change (the bench keys on it)
 CITY = "示范市"
 SLUG_PREFIX = "gen-"
 BATCH = 20_000
@@ -455,7 +455,7 @@ class _Generator:
                            form_wanted="electronic", fee_scheme="", fee_basis={}, outcome="", outcome_note="",
                            delivery_method="", due_derivation={}, extension_days=0,
                            created_at=self.now, updated_at=self.now)
-                events.add(dict(application_id=pk, transition="register", label="登记（当面申请）", from_state="",
+                events.add(dict(application_id=pk, agency_id=agency_id, transition="register", label="登记（当面申请）", from_state="",
                                 to_state="registered", on=received, at=self.now, note="", data={}))
                 day, state, pauses = received, "registered", []
                 for name_, before, after in steps:
@@ -472,7 +472,7 @@ class _Generator:
                     elif name_ == "consult_third_party":
                         sent = day
                     elif name_ == "receive_opinion":
-                        consults.add(dict(application_id=pk, kind="third_party", party="某某有限公司（演示）",
+                        consults.add(dict(application_id=pk, agency_id=agency_id, kind="third_party", party="某某有限公司（演示）",
                                           sent_on=sent, answered_on=day, objection=False, note=""))
                         pauses.append(Pause("third_party", sent, day))
                     elif name_ == "extend":
@@ -492,7 +492,7 @@ class _Generator:
                         row["delivered_on"], row["delivery_method"] = day, "email"
                     elif name_ == "close":
                         row["closed_on"] = day
-                    events.add(dict(application_id=pk, transition=name_, label=t.label, from_state=before,
+                    events.add(dict(application_id=pk, agency_id=agency_id, transition=name_, label=t.label, from_state=before,
                                     to_state=after, on=day, at=self.now, note="", data={}))
                 if state in ("supplement_requested",):
                     row["due_on"] = None
