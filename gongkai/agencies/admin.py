@@ -2,6 +2,7 @@
 The audit log itself is deliberately absent (separation of duties: administrators neither read nor
 alter it; auditors use /staff/audit/)."""
 from django.contrib import admin
+from django.db import models
 
 from . import audit
 from .models import Agency, Staff
@@ -57,6 +58,8 @@ class AgencyAdmin(AuditedAdmin):
     list_filter = ["level", "is_active"]
     search_fields = ["name", "short_name", "credit_code"]
     inlines = [StaffInline]
+    # A website typed without a scheme is taken as https (Django 6's default; 5.2 warns otherwise).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Staff)
