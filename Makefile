@@ -58,6 +58,7 @@ test-postgres:
 	fi
 
 bench: install
+	GONGKAI_VAR=$$(mktemp -d) $(PY) -m pytest -m long
 	$(PY) -m bench
 
 clean:
