@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import subprocess
 import sys
 
 # Modules that contribute sub-commands: each has ``register(subparsers)``; the parsers it adds set
@@ -121,7 +122,16 @@ ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss %({x-request-i
 
 def _serve(args: argparse.Namespace) -> int:
     if not args.production:  # the one-command demo (make run): Django's development server
-        return _manage(["runserver", f"{args.host}:{args.port}", "--noreload"])
+        # and a task worker beside it (年报体检 reads scans in the background), so nothing else is needed.
+        worker = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "worker"])
+        try:
+            return _manage(["runserver", f"{args.host}:{args.port}", "--noreload"])
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
     if not 1 <= args.workers <= 64:
         raise CommandError("--workers 应为 1 至 64 的整数", 2)
     os.environ["GONGKAI_PRODUCTION"] = "1"

@@ -219,6 +219,7 @@ GONGKAI_RATE_LIMITS = {
     "status": {"ip": [(30, 60), (300, 86400)], "user": [(60, 60)]},     # status lookups by tracking code
     "annual": {"ip": [(20, 600), (100, 86400)], "user": [(60, 600)]},   # 年报体检 uploads (POST)
     "annual_download": {"ip": [(60, 600)], "user": [(120, 600)]},       # 年报体检 PDF/DOCX/XLSX renders
+    "annual_status": {"ip": [(600, 600)]},                               # 年报体检 OCR progress polls (1 s apart)
     "login": {"ip": [(30, 600)], "username": [(10, 600)]},              # login attempts (POST)
     "portal": {"ip": [(600, 600)]},                                     # portal pages, feed, attachments
     "portal_search": {"ip": [(120, 600)]},                              # full-text search, page and API

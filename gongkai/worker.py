@@ -12,7 +12,8 @@ stays half-done. This module adds:
   ``gk-…``) whose lock is free, i.e. whose worker is dead, and puts them back to READY (retried by
   whichever worker is free) or, after MAX_ATTEMPTS claims, marks them FAILED with a Chinese reason.
 - **All or nothing** (PostgreSQL): the task's database writes and its SUCCESSFUL mark commit in one
-  transaction; a killed or failed task leaves no writes, so the retry does the work exactly once. On
+  transaction; a killed or failed task leaves no writes, so the retry does the work exactly once (except
+  UNWRAPPED_TASKS, whose progress must be seen while they run; they write only expiring cache entries). On
   SQLite a task is not wrapped (a long transaction would lock every other writer out); its tasks must be
   idempotent, as gongkai's are (sweeps and reminders recompute their results). E-mail sent by a task
   before it was killed is sent again by the retry (at-least-once delivery).
@@ -34,6 +35,8 @@ from django.utils.crypto import get_random_string
 logger = logging.getLogger("gongkai.worker")
 PREFIX = "gk-"
 MAX_ATTEMPTS = 3
+# Tasks whose writes others must see while they run (年报体检 OCR progress in the checks store).
+UNWRAPPED_TASKS = frozenset({"gongkai.annual.tasks.check_scans"})
 REAP_EVERY = float(os.environ.get("GONGKAI_WORKER_REAP_SECONDS", "10"))
 
 
@@ -144,7 +147,7 @@ def _worker_class():
 
     class Worker(BaseWorker):
         def run_task(self, db_task_result) -> None:
-            if connection.vendor != "postgresql":
+            if connection.vendor != "postgresql" or db_task_result.task_path in UNWRAPPED_TASKS:
                 return super().run_task(db_task_result)
             # As upstream, but the task's writes and its success mark commit together; on failure
             # (or death) nothing the task wrote remains.

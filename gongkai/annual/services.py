@@ -23,8 +23,9 @@ from gongkai.report.checks import ERROR, WARNING, cell_label, check, table_name
 from gongkai.report.errors import ReportError
 from gongkai.report.model import Report
 from gongkai.report.limits import open_zip
-from gongkai.report.parsers.ocr import PAGE_BUDGET
-from gongkai.report.worker import parse_bytes
+from gongkai.report.worker import OCR_TOO_LONG, parse_bytes
+
+from . import store
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +35,6 @@ EXTENSIONS = {
     ".docx": "docx", ".pdf": "pdf", ".png": "image", ".jpg": "image", ".jpeg": "image",
 }
 ACCEPT = ",".join(EXTENSIONS)
-# CPU seconds of OCR one uploaded file may use in a page request (two scanned pages); longer scans are
-# for the command line, which reads them page by page with progress.
-WEB_OCR_SECONDS = 2 * PAGE_BUDGET[0]
 KIND_NAMES = {"text": "文本文件", "docx": "Word 文档（.docx）", "pdf": "PDF 文件", "zip": "ZIP 压缩包",
               "ole": "旧版 Office 文件（.doc/.xls）", "binary": "二进制文件", "image": "图片"}
 
@@ -135,8 +133,10 @@ class Upload:
 NOT_A_REPORT = "不是政府信息公开工作年度报告"
 
 
-def new_entry(upload: Upload, index: int) -> dict[str, Any]:
-    """Validate and parse one file. Never raises for bad input: the error goes into the entry."""
+def new_entry(upload: Upload, index: int, files: dict[int, bytes]) -> dict[str, Any]:
+    """Validate and parse one file. Never raises for bad input: the error goes into the entry.
+    A file that needs OCR (seconds a page) is not parsed in the request: its bytes go into ``files`` and
+    the entry is marked ``pending`` for the background task (``parse_pending``)."""
     entry: dict[str, Any] = {"index": index, "filename": upload.filename, "size": upload.size,
                              "error": None, "report": None, "findings": [], "previous": None}
     error = validate(upload.filename, upload.size)
@@ -147,19 +147,81 @@ def new_entry(upload: Upload, index: int) -> dict[str, Any]:
             data = None
         error = "文件未能读取，请重新上传" if data is None else validate(upload.filename, len(data), data)
     if error is None:
-        try:
-            # In a bounded child process: a hostile file costs that process, never this one's memory.
-            # OCR of a scan is bounded to what a page request can wait for (about two pages).
-            entry["report"] = parse_bytes(data, upload.filename, ocr_seconds=WEB_OCR_SECONDS).to_dict()
-        except ReportError as exc:
-            # Say the reason once: the parser's own "不是…年度报告：" would repeat the heading.
-            reason = exc.message.removeprefix(f"{NOT_A_REPORT}：")
-            error = f"无法识别为政府信息公开工作年度报告：{reason}"
-        except Exception:  # a parser bug must not stop the other files nor show a traceback
-            logger.exception("parsing %r failed", upload.filename)
-            error = "读取该文件时发生内部错误，未能识别；请换用其他格式（如 DOCX 或 TXT）再试"
+        # An image is always OCR; a PDF is tried here with no OCR allowed (ocr_seconds=0): a text layer is
+        # read at once, a scan stops at its first page's grant() with OCR_TOO_LONG and goes to the task.
+        needs_ocr = sniff(data) == "image"
+        if not needs_ocr:
+            error = _parse(entry, data, ocr_seconds=0)
+            needs_ocr = error == OCR_TOO_LONG
+        if needs_ocr:
+            files[index], entry["pending"], error = data, {"done": 0, "total": 0}, None
     entry["error"] = error
     return entry
+
+
+def _parse(entry: dict[str, Any], data: bytes, ocr_seconds: int, progress=None) -> str | None:
+    """Parse ``data`` into ``entry["report"]``; the Chinese error, or None."""
+    try:
+        # In a bounded child process: a hostile file costs that process, never this one's memory.
+        entry["report"] = parse_bytes(data, entry["filename"], progress, ocr_seconds=ocr_seconds).to_dict()
+    except ReportError as exc:
+        if exc.message == OCR_TOO_LONG:
+            return OCR_TOO_LONG
+        # Say the reason once: the parser's own "不是…年度报告：" would repeat the heading.
+        reason = exc.message.removeprefix(f"{NOT_A_REPORT}：")
+        return f"无法识别为政府信息公开工作年度报告：{reason}"
+    except Exception:  # a parser bug must not stop the other files nor show a traceback
+        logger.exception("parsing %r failed", entry["filename"])
+        return "读取该文件时发生内部错误，未能识别；请换用其他格式（如 DOCX 或 TXT）再试"
+    return None
+
+
+def parse_pending(job: str) -> int:
+    """The background task's work (``tasks.check_scans``): OCR each pending file of the job's batch,
+    writing pages done/total into the batch after each page (the page polls ``status``), then check
+    the whole batch again (a scan may be last year's report of another file). Returns files parsed."""
+    token = store.job_token(job)
+    batch = store.get(token) if token else None
+    if batch is None:
+        return 0  # expired or cleared: nobody is waiting
+    done = 0
+    for entry in batch["entries"]:
+        if "pending" not in entry:
+            continue
+        data = store.take_file(token, entry["index"])
+        if data is None:
+            entry["error"] = "文件已过期，请重新上传"
+        else:
+            def progress(d: int, t: int, entry=entry) -> None:
+                entry["pending"] = {"done": d, "total": t}
+                store.put(token, batch)
+
+            # No request waits for this: a long scan gets the command line's OCR allowance.
+            entry["error"] = _parse(entry, data, ocr_seconds=None, progress=progress)
+            done += 1
+        del entry["pending"]
+        store.put(token, batch)
+    budget = session_max_bytes() - sum(stored_size(e["report"]) for e in batch["entries"]
+                                       if e["report"] and e.get("size_checked"))
+    for entry in batch["entries"]:
+        if entry["report"] and not entry.get("size_checked"):
+            budget = _fit(entry, budget)
+    link_and_check(batch["entries"])
+    store.put(token, batch)
+    return done
+
+
+def _fit(entry: dict[str, Any], budget: int) -> int:
+    """Keep the report if it fits the rest of the batch's storage budget; returns the budget left."""
+    entry["size_checked"] = True
+    size = stored_size(entry["report"])
+    if size > budget:
+        entry["report"], entry["error"] = None, (
+            f"识别出的报告内容过大（{human_size(size)}），超出在线体检可暂存的上限"
+            f"（本次剩余 {human_size(budget)}，每次共 {human_size(session_max_bytes())}）；"
+            "请删去报告中与年报无关的内容或分批上传")
+        return budget
+    return budget - size
 
 
 def agency_key(name: str | None) -> str:
@@ -192,8 +254,9 @@ def link_and_check(entries: list[dict[str, Any]]) -> None:
         e["findings"] = [f.to_dict() for f in findings]
 
 
-def check_uploads(uploads: list[Upload]) -> dict[str, Any]:
-    """A new batch: one entry per file, in upload order; files beyond the limit are refused, not dropped silently."""
+def check_uploads(uploads: list[Upload], files: dict[int, bytes]) -> dict[str, Any]:
+    """A new batch: one entry per file, in upload order; files beyond the limit are refused, not dropped silently.
+    Scans are left ``pending``, their bytes put in ``files`` (see ``new_entry``)."""
     limit, budget = max_files(), session_max_bytes()
     entries = []
     for i, up in enumerate(uploads, start=1):
@@ -201,20 +264,18 @@ def check_uploads(uploads: list[Upload]) -> dict[str, Any]:
             entries.append({"index": i, "filename": up.filename, "size": up.size, "report": None, "findings": [],
                             "previous": None, "error": f"超出单次上传数量上限（{limit} 个文件），未处理；请分批上传"})
             continue
-        entry = new_entry(up, i)
+        entry = new_entry(up, i, files)
         if entry["report"]:
             # The batch is kept for the downloads (store.py): a report with megabytes of prose is refused.
-            size = stored_size(entry["report"])
-            if size > budget:
-                entry["report"], entry["error"] = None, (
-                    f"识别出的报告内容过大（{human_size(size)}），超出在线体检可暂存的上限"
-                    f"（本次剩余 {human_size(budget)}，每次共 {human_size(session_max_bytes())}）；"
-                    "请删去报告中与年报无关的内容或分批上传")
-            else:
-                budget -= size
+            budget = _fit(entry, budget)
         entries.append(entry)
     link_and_check(entries)
     return {"batch": secrets.token_hex(6), "entries": entries}
+
+
+def pending(batch: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Progress of the batch's files still being read: index, pages done and total (for the status JSON)."""
+    return [{"index": e["index"], **e["pending"]} for e in (batch or {}).get("entries", []) if "pending" in e]
 
 
 # -- for the page ----------------------------------------------------------------------------------

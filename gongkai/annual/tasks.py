@@ -1,5 +1,6 @@
-"""Annual report reminders (Art. 49): the agency's report staff before the deadline and after it, its
-supervisors once it is late. Run daily by the worker (``gongkai annual remind`` enqueues)."""
+"""Background work of the annual app: report reminders (Art. 49): the agency's report staff before the
+deadline and after it, its supervisors once it is late, run daily by the worker (``gongkai annual remind``
+enqueues); and the OCR of scans uploaded to 年报体检 (``check_scans``)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -56,3 +57,13 @@ def send_report_reminders(on: str | None = None) -> int:
         send_mail(f"年度报告公布提醒：{len(rows)}份", body, settings.DEFAULT_FROM_EMAIL, [user.email])
         sent += 1
     return sent
+
+
+@task()
+def check_scans(job: str) -> int:
+    """OCR the scans of one 年报体检 upload, writing progress and results into the checks store (the
+    page polls it). Its writes must be seen while it runs: gongkai.worker does not wrap it in a
+    transaction (UNWRAPPED_TASKS). Returns files parsed."""
+    from .services import parse_pending
+
+    return parse_pending(job)

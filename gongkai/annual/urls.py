@@ -6,6 +6,7 @@ app_name = "annual"
 urlpatterns = [
     path("check/", views.index, name="index"),  # 年报体检 (the home page "/" leads to the portal)
     path("check/clear/", views.clear, name="clear"),
+    path("check/status/", views.status, name="status"),
     path("check/<str:batch>/<int:index>/download/<str:fmt>/", views.download, name="download"),
     path("display/font/", views.font, name="font"),
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -16,7 +16,7 @@ from gongkai.report.model import Report
 from gongkai.report.render import MEDIA_TYPES, TABLE_CSS, render as render_report
 from gongkai.report.render.html import render_tables_html
 
-from . import services, store
+from . import services, store, tasks
 from .forms import UploadForm
 
 DOWNLOADS = (("docx", "Word（DOCX）"), ("pdf", "PDF"), ("xlsx", "Excel（XLSX）"), ("json", "JSON 数据"))
@@ -27,8 +27,8 @@ logger = logging.getLogger(__name__)
 
 def _entry_view(entry: dict, batch: dict) -> dict:
     view = {"index": entry["index"], "filename": entry["filename"], "size": services.human_size(entry["size"]),
-            "error": entry["error"], "anchor": f"r{entry['index']}"}
-    if entry["error"]:
+            "error": entry["error"], "anchor": f"r{entry['index']}", "pending": entry.get("pending")}
+    if entry["error"] or view["pending"]:
         return view
     report = Report.from_dict(entry["report"])
     prefix = f"r{entry['index']}-"
@@ -74,7 +74,10 @@ def index(request):
             # Read lazily, one file at a time: a file too large or of a wrong type is refused unread.
             uploads = [services.Upload(f.name, f.size, f.read) for f in form.cleaned_data["files"]]
             response = HttpResponseRedirect(reverse("annual:index") + "#results", status=303)
-            store.save(request, response, services.check_uploads(uploads))
+            scans: dict[int, bytes] = {}
+            job = store.save(request, response, services.check_uploads(uploads, scans), scans)
+            if job:  # scans are read by OCR in the worker (seconds a page); the page shows their progress
+                tasks.check_scans.enqueue(job)
             return response
         status = 400
     else:
@@ -88,8 +91,19 @@ def index(request):
         "accept": "、".join(services.EXTENSIONS),
         "max_size": services.human_size(services.max_bytes()),
         "max_files": services.max_files(),
+        "pending": any(e["pending"] for e in entries),
     }
     return render(request, "annual/index.html", context, status=status)
+
+
+@require_GET
+@ratelimit("annual_status", methods=("GET",))
+def status(request):
+    """The page's poll while scans are read: pages done/total per pending file. The batch is the cookie's."""
+    pending = services.pending(store.load(request))
+    response = JsonResponse({"pending": pending})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
