@@ -100,6 +100,8 @@ def _register_django(sub: argparse._SubParsersAction) -> None:
                    help="以生产模式运行：gunicorn，GONGKAI_PRODUCTION=1，置于 nginx 之后（见 docs/deploy.md）")
     p.add_argument("--workers", type=int, default=int(os.environ.get("GONGKAI_WORKERS", 2)),
                    help="gunicorn 进程数（默认 2，每进程 4 个线程）")
+    p.add_argument("--no-worker", action="store_true",
+                   help="开发模式下不随网站启动后台任务进程（另行运行 gongkai worker 时使用）")
     p.set_defaults(func=_serve)
 
     p = sub.add_parser("worker", help="运行后台任务（django-tasks 数据库队列；可在多台机器上运行多个进程）")
@@ -120,10 +122,23 @@ def _register_django(sub: argparse._SubParsersAction) -> None:
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss %({x-request-id}o)s'
 
 
+def _die_with_parent() -> None:
+    """In the dev worker child: SIGTERM when the server dies, however it dies (Linux prctl PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):  # not Linux: the finally clause below still stops it on Ctrl-C
+        pass
+
+
 def _serve(args: argparse.Namespace) -> int:
     if not args.production:  # the one-command demo (make run): Django's development server
         # and a task worker beside it (年报体检 reads scans in the background), so nothing else is needed.
-        worker = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "worker"])
+        if args.no_worker:
+            return _manage(["runserver", f"{args.host}:{args.port}", "--noreload"])
+        worker = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "worker"], preexec_fn=_die_with_parent)
         try:
             return _manage(["runserver", f"{args.host}:{args.port}", "--noreload"])
         finally:

@@ -93,7 +93,7 @@ def _get(port, path="/gk/"):
 
 def _web(pg) -> int:
     port = _free_port()
-    pg["start"]("serve", "--port", str(port))
+    pg["start"]("serve", "--port", str(port), "--no-worker")  # the workers are started by the test
 
     def up():
         try:
