@@ -25,7 +25,6 @@ import logging
 import os
 import socket
 import threading
-import time
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction

@@ -8,7 +8,6 @@ pairs two years of one agency (``previous=``) and prepares labels for the page.
 """
 from __future__ import annotations
 
-import io
 import json
 import logging
 import secrets

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..errors import ReportError
-from ..layouts import APPEAL_GROUPS, LAYOUTS, LITIGATION_HEADER, SECTION_TITLES
+from ..layouts import APPEAL_GROUPS, LAYOUTS, LITIGATION_HEADER
 from ..model import Report
 
 # pdfminer logs font trouble it works around ("Could not get FontBBox from font descriptor…", dozens of
