@@ -187,3 +187,20 @@ class LoginAttempt(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["username", "ip", "failed_at"])]
+
+
+class RateCount(models.Model):
+    """One fixed-window request counter of ``gongkai.ratelimit`` when no Redis is configured.
+
+    Counted with one atomic upsert per request (``INSERT … ON CONFLICT DO UPDATE … RETURNING``), which the
+    database cache (a read, then a write, then a COUNT(*) to cull) could not do. The key holds the window's
+    start, so a row is dead once ``expires`` has passed; dead rows are swept now and then.
+    """
+
+    key = models.CharField(max_length=128, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires = models.FloatField(db_index=True)
+
+    class Meta:
+        verbose_name = "访问频率计数"
+        verbose_name_plural = "访问频率计数"
