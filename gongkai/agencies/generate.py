@@ -3,7 +3,10 @@
 One place for generated data (the bench reuses it): an agency tree (city government → district
 governments → departments and sub-districts), each agency's default catalogue categories, catalogue items
 in every review state with their search index rows, applications whose events walk the workflow state
-machine (``applications/workflow.py``) step by step, consultations, and appeals against replies.
+machine (``applications/workflow.py``) step by step, consultations, appeals against replies, table 二
+statistics and the published annual report of every finished year (compiled from those rows by
+``annual.compile``, as an agency would; a few agencies are late), and a staff account per agency plus a
+city supervisor, all with the one password ``STAFF_PASSWORD`` (hashed once).
 
 Rows are written in bulk, bypassing signals: COPY on PostgreSQL, executemany on SQLite, all in one
 transaction (an interrupted run leaves nothing). Deterministic: the same seed, sizes and ``until`` give the
@@ -23,7 +26,7 @@ from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-VERSION = 3  # bump when the rows produced for the same parameters change (the bench keys on it)
+VERSION = 4  # bump when the rows produced for the same parameters change (the bench keys on it)
 CITY = "示范市"
 SLUG_PREFIX = "gen-"
 BATCH = 20_000
@@ -256,6 +259,8 @@ class _Generator:
             self._categories()
             self._items()
             self._applications()
+            self._annual()
+            self._users()
         return self.counts
 
     # agencies: city → districts → departments / sub-districts, named after their parent
@@ -528,6 +533,78 @@ class _Generator:
         self.counts.update(applications=apps.written, events=events.written, consultations=consults.written,
                            appeals=appeals.written)
         self.say(f"申请 {apps.written} 件（办理事件 {events.written} 条），复议诉讼 {appeals.written} 件")
+
+
+    def _annual(self) -> None:
+        """Table 二 statistics for every finished year and the report each agency published by its Art. 49
+        deadline (before ``until``); LATE_SHARE of them are not published (late, for the supervisor)."""
+        from decimal import Decimal
+
+        from gongkai.annual.compile import content_hash, deadline, draft_sections, tables_for
+        from gongkai.annual.report_models import ProactiveStats
+        from gongkai.portal.models import PublishedReport
+
+        from .models import Agency
+
+        rng = random.Random(self.p.seed + 2)
+        years = range(self.first.year, self.until.year)
+        stats = _Table(ProactiveStats, self.cur, skip=("id",))
+        for year in years:
+            for agency_id in self.agency_ids:
+                stats.add(dict(agency_id=agency_id, year=year, licensing=rng.randrange(0, 3000),
+                               punishment=rng.randrange(0, 400), coercion=rng.randrange(0, 40),
+                               fees_10k_yuan=Decimal(rng.randrange(0, 50000)) / 100, updated_at=self.now))
+        stats.flush()
+        reports = _Table(PublishedReport, self.cur, skip=("id",))
+        agencies = list(Agency.objects.filter(pk__in=self.agency_ids).order_by("pk"))
+        for year in years:
+            for start in range(0, len(agencies), 500):  # grouped queries per chunk (supervision's own path)
+                chunk = agencies[start:start + 500]
+                compiled = tables_for(chunk, year)
+                for agency in chunk:
+                    due = deadline(agency, year)
+                    if due > self.until or rng.random() < LATE_SHARE:
+                        continue
+                    report = compiled[agency.pk]
+                    report.sections = draft_sections(agency, year, report)
+                    data = report.to_dict()
+                    day = due - timedelta(days=rng.randrange(0, 25))
+                    reports.add(dict(agency_id=agency.pk, year=year, version=1, data=data,
+                                     content_hash=content_hash(data), correction_note="",
+                                     published_at=datetime.combine(day, time(10), tzinfo=dt_timezone.utc)))
+        reports.flush()
+        self.counts.update(stats=stats.written, reports=reports.written)
+        self.say(f"表二统计 {stats.written} 条，已发布年度报告 {reports.written} 份")
+
+    def _users(self) -> None:
+        """``gen-<agency id>`` (承办 and 负责人 of that agency) and ``gen-supervisor`` (监督 of the city)."""
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.hashers import make_password
+
+        from .models import Staff
+
+        User = get_user_model()
+        password = make_password(STAFF_PASSWORD)  # hashed once: PBKDF2 per user would dominate the run
+        users = _Table(User, self.cur)
+        staff = _Table(Staff, self.cur, skip=("id",))
+        pk = _next_id(self.cur, User)
+        for agency_id in [*self.agency_ids, None]:
+            name = f"{SLUG_PREFIX}{agency_id}" if agency_id else f"{SLUG_PREFIX}supervisor"
+            users.add(dict(id=pk, username=name, password=password, is_active=True, is_staff=False,
+                           is_superuser=False, first_name="", last_name="", email="", date_joined=self.now))
+            roles = ("handler", "head") if agency_id else ("supervisor",)
+            for role in roles:
+                staff.add(dict(user_id=pk, agency_id=agency_id or self.agency_ids[0], role=role, created_at=self.now))
+            pk += 1
+        users.flush()
+        staff.flush()
+        _fix_sequence(self.cur, User)
+        self.counts.update(users=users.written)
+        self.say(f"工作人员账号 {users.written} 个（gen-<机关编号>、gen-supervisor，密码 {STAFF_PASSWORD}）")
+
+
+LATE_SHARE = 0.03
+STAFF_PASSWORD = "Demo-City-2026"  # invented city, invented accounts: printed like the demo's passwords
 
 
 # Fail at import, not in the middle of a run, if a path no longer fits the workflow.
