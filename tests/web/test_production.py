@@ -35,7 +35,8 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     var = tmp_path_factory.mktemp("prod-var")
     env = {**os.environ, "GONGKAI_VAR": str(var), "GONGKAI_TRUSTED_PROXIES": "1", "GONGKAI_TEST_FAILURE_URL": "1",
-           "GONGKAI_DB_TIMEOUT": "0.3", "GONGKAI_ALLOWED_HOSTS": "127.0.0.1"}
+           "GONGKAI_DB_TIMEOUT": "0.3", "GONGKAI_ALLOWED_HOSTS": "127.0.0.1",
+           "GONGKAI_PARSE_CPU_SECONDS": "4"}  # a hostile upload runs into its CPU limit sooner (test below)
     for name in ("DATABASE_URL", "GONGKAI_PRODUCTION", "GONGKAI_REDIS_URL", "DJANGO_SETTINGS_MODULE",
                  "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(name, None)
@@ -182,6 +183,73 @@ def test_a_busy_database_is_retried_not_a_500(server):
     rid = resp.getheader("X-Request-ID")
     retries = [e for e in log_lines(server) if e.get("request_id") == rid and "retrying" in e["message"]]
     assert retries and retries[0]["level"] == "WARNING"
+
+
+def _multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    boundary = "----gongkai-test-boundary"
+    out = b""
+    for name, value in fields.items():
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").encode()
+    for name, filename, data in files:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
+                "Content-Type: application/octet-stream\r\n\r\n").encode() + data + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_other_visitors_are_served_while_a_hostile_upload_is_parsed(server):
+    """One gunicorn process: while a 19 MB HTML upload burns its parse child's CPU limit (4 s here), the
+    request thread only waits on a pipe, so the same process keeps answering other visitors."""
+    resp, body = request(server, "GET", "/check/")
+    cookie = resp.getheader("Set-Cookie").split(";")[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body.decode()).group(1)
+    row = "<tr><td>一、本年新收政府信息公开申请数量</td>" + "<td>12</td>" * 8 + "</tr>"
+    heavy = ("<html><body><table>" + row * (19 * 1024 * 1024 // len(row.encode())) + "</table></body></html>").encode()
+    form, ctype = _multipart({"csrfmiddlewaretoken": token}, [("files", "heavy.html", heavy)])
+    headers = {"Cookie": cookie, "Content-Type": ctype, "Referer": "https://127.0.0.1/check/",
+               "Origin": "https://127.0.0.1", "X-Forwarded-For": "203.0.113.77"}
+    upload: dict = {}
+
+    def post():
+        upload["resp"], upload["body"] = request(server, "POST", "/check/", body=form, headers=headers)
+        upload["done"] = time.monotonic()
+
+    worker = threading.Thread(target=post)
+    worker.start()
+    served = []
+    try:
+        # Wait until the parse child is running (the upload has been received), then ask for other pages.
+        deadline = time.monotonic() + 60
+        while not _parse_child_running(server["proc"].pid):
+            assert worker.is_alive() and time.monotonic() < deadline, "the upload never reached the parser"
+            time.sleep(0.05)
+        while worker.is_alive() and len(served) < 5:
+            started = time.monotonic()
+            resp, page = request(server, "GET", "/")
+            served.append((resp.status, time.monotonic(), time.monotonic() - started))
+    finally:
+        worker.join(timeout=120)
+    assert served and all(status == 200 for status, _, _ in served), served
+    assert served[0][1] < upload["done"], "no other request was answered while the upload was parsed"
+    assert upload["resp"].status in (200, 303)
+
+
+def _parse_child_running(server_pid: int) -> bool:
+    """A forkserver child of the gunicorn worker using CPU: some process under the server's session
+    whose command line is the multiprocessing fork server's."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getsid(int(entry.name)) != os.getsid(server_pid):
+                continue
+            cmd = (entry / "cmdline").read_bytes()
+        except (OSError, ProcessLookupError):
+            continue
+        if b"forkserver" in cmd:
+            children = (entry / "task" / entry.name / "children").read_text().split()
+            if children:
+                return True
+    return False
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
