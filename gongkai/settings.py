@@ -161,6 +161,9 @@ GONGKAI_REPORT_UPLOAD_MAX_FILES = int(os.environ.get("GONGKAI_REPORT_UPLOAD_MAX_
 # What one 年报体检 batch may keep in the session (the reports' canonical JSON; a real report is ~10-50 KB,
 # its prose included): the session row is rewritten on every request (SESSION_SAVE_EVERY_REQUEST).
 GONGKAI_REPORT_SESSION_MAX_BYTES = int(os.environ.get("GONGKAI_REPORT_SESSION_MAX_BYTES", 2 * 1024 * 1024))
+# Scans waiting for background OCR on 年报体检 (annual/store.py): bytes per client address and in all.
+GONGKAI_CHECK_SCAN_ADDRESS_MB = int(os.environ.get("GONGKAI_CHECK_SCAN_ADDRESS_MB", 60))
+GONGKAI_CHECK_SCAN_TOTAL_MB = int(os.environ.get("GONGKAI_CHECK_SCAN_TOTAL_MB", 1024))
 
 # Letter fonts (GB/T 9704-2012): names tried in order, the first one fontconfig knows is used; an agency's own
 # names (文书设置) come first; Noto Serif CJK SC when none is installed. GONGKAI_LETTER_FONT_BODY etc. take a

@@ -10,9 +10,14 @@ A file that needs OCR (a scan, an image) is parsed by a background task (``tasks
 wait in the same store under the batch's token (``file:…``, deleted when the task takes them, else expiring
 with the batch), and the task reaches the batch through a random job id (``job:…``), so the cookie's token
 is never written into the task queue. The task writes each file's progress and result into the batch.
+
+Waiting scans are bounded in bytes, not only in entries: at most GONGKAI_CHECK_SCAN_ADDRESS_MB per client
+address and GONGKAI_CHECK_SCAN_TOTAL_MB in all (``admit``). A scan past either waits nowhere: its entry
+says so at once. The counters expire with the files they count; a file the task takes is subtracted.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import zlib
@@ -33,20 +38,77 @@ def _key(token: str) -> str | None:
     return f"batch:{token}" if token and len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum() else None
 
 
+ALL = "waiting:all"
+QUOTA_ADDRESS = ("本地址排队等待文字识别的扫描件已达上限（{limit}），请等前面的文件识别完成后再上传，"
+                 "或用命令行 gongkai report parse 读取")
+QUOTA_TOTAL = "当前排队等待文字识别的扫描件过多，请稍后再上传，或用命令行 gongkai report parse 读取"
+
+
+def _mb(name: str) -> int:
+    return int(getattr(settings, name)) * 1024 * 1024
+
+
+def _owner(request) -> str:
+    from gongkai.agencies.audit import client_ip
+
+    return "waiting:" + hashlib.sha256(f"ip:{client_ip(request) or ''}".encode()).hexdigest()[:32]
+
+
+def _add(key: str, n: int) -> int:
+    """Add ``n`` to a byte counter that lives as long as the files it counts; returns the new value."""
+    cache = _cache()
+    cache.add(key, 0)
+    try:
+        value = cache.incr(key, n)
+    except ValueError:  # expired between add and incr
+        cache.set(key, max(n, 0))
+        value = max(n, 0)
+    if value < 0:  # a counter that expired and came back while files were still taken: never below 0
+        cache.set(key, 0)
+        value = 0
+    cache.touch(key)
+    return value
+
+
+def admit(request, batch: dict[str, Any], files: dict[int, bytes]) -> None:
+    """Drop from ``files`` each scan past the address's or the whole store's byte quota, and turn its entry
+    into an error. Counting happens in ``save``, for the files that are kept. The browser's previous batch,
+    which this one replaces, is dropped first: its waiting scans no longer count."""
+    _drop(request.COOKIES.get(COOKIE, ""))
+    cache = _cache()
+    mine, everyone = cache.get(_owner(request)) or 0, cache.get(ALL) or 0
+    limit_mine, limit_all = _mb("GONGKAI_CHECK_SCAN_ADDRESS_MB"), _mb("GONGKAI_CHECK_SCAN_TOTAL_MB")
+    for entry in batch["entries"]:
+        data = files.get(entry["index"])
+        if data is None:
+            continue
+        if mine + len(data) > limit_mine:
+            error = QUOTA_ADDRESS.format(limit=f"{limit_mine // 2**20} MB")
+        elif everyone + len(data) > limit_all:
+            error = QUOTA_TOTAL
+        else:
+            mine, everyone = mine + len(data), everyone + len(data)
+            continue
+        del files[entry["index"]]
+        entry.pop("pending", None)
+        entry["error"] = error
+
+
 def save(request, response, batch: dict[str, Any], files: dict[int, bytes] | None = None) -> str | None:
     """Store ``batch``, replacing this browser's previous one, and set the cookie on ``response``.
     ``files`` (entry index → bytes) wait for the background task; returns its job id when there are any."""
-    old = _key(request.COOKIES.get(COOKIE, ""))
-    if old:
-        _cache().delete(old)
+    _drop(request.COOKIES.get(COOKIE, ""))
     token = secrets.token_urlsafe(24)
     put(token, batch)
     response.set_cookie(COOKIE, token, max_age=settings.SESSION_COOKIE_AGE, httponly=True, samesite="Lax",
                         secure=settings.SESSION_COOKIE_SECURE)
     if not files:
         return None
+    owner = _owner(request)
     for index, data in files.items():
-        _cache().set(f"file:{token}:{index}", data)
+        _cache().set(f"file:{token}:{index}", (owner, data))
+        _add(owner, len(data))
+        _add(ALL, len(data))
     job = secrets.token_urlsafe(18)
     _cache().set(f"job:{job}", token)
     return job
@@ -66,9 +128,14 @@ def job_token(job: str) -> str | None:
 def take_file(token: str, index: int) -> bytes | None:
     """A waiting file's bytes, removed from the store (None when expired)."""
     key = f"file:{token}:{index}"
-    data = _cache().get(key)
+    value = _cache().get(key)
     _cache().delete(key)
-    return data if isinstance(data, bytes) else None
+    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes)):
+        return None
+    owner, data = value
+    _add(owner, -len(data))
+    _add(ALL, -len(data))
+    return data
 
 
 def load(request) -> dict[str, Any] | None:
@@ -87,10 +154,20 @@ def get(token: str) -> dict[str, Any] | None:
     return batch if isinstance(batch, dict) and isinstance(batch.get("entries"), list) else None
 
 
+def _drop(token: str) -> None:
+    """Delete a batch and the scans still waiting in it (their bytes leave the quota counters)."""
+    key = _key(token)
+    if not key:
+        return
+    batch = get(token)
+    for entry in (batch or {}).get("entries", []):
+        if "pending" in entry:
+            take_file(token, entry["index"])
+    _cache().delete(key)
+
+
 def clear(request, response) -> None:
-    key = _key(request.COOKIES.get(COOKIE, ""))
-    if key:
-        _cache().delete(key)
+    _drop(request.COOKIES.get(COOKIE, ""))
     response.delete_cookie(COOKIE, samesite="Lax")
 
 

@@ -75,7 +75,9 @@ def index(request):
             uploads = [services.Upload(f.name, f.size, f.read) for f in form.cleaned_data["files"]]
             response = HttpResponseRedirect(reverse("annual:index") + "#results", status=303)
             scans: dict[int, bytes] = {}
-            job = store.save(request, response, services.check_uploads(uploads, scans), scans)
+            batch = services.check_uploads(uploads, scans)
+            store.admit(request, batch, scans)  # bytes waiting for OCR: bounded per address and in all
+            job = store.save(request, response, batch, scans)
             if job:  # scans are read by OCR in the worker (seconds a page); the page shows their progress
                 tasks.check_scans.enqueue(job)
             return response

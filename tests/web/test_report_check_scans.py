@@ -123,3 +123,48 @@ def test_the_page_shows_progress_then_the_result_without_a_manual_reload(live_se
     assert page.locator("[data-pending]").count() == 0
     assert page.locator('article[data-entry="1"] table.gk-table').count() >= 1
     assert page.locator('.upload-form button[type=submit]').is_enabled()
+
+
+def _noise_png(kib: int) -> bytes:
+    """A PNG of random pixels (it does not compress): about ``kib`` KiB, an image the check sends to OCR."""
+    import io
+    import os as _os
+
+    from PIL import Image
+
+    side = int((kib * 1024 / 3) ** 0.5)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), _os.urandom(side * side * 3)).save(out, "PNG", compress_level=0)
+    return out.getvalue()
+
+
+def test_waiting_scans_are_bounded_in_bytes_per_address_and_in_all(client, settings):
+    """Before: scans waited in the store bounded only by its 500 entries of up to 20 MB (about 10 GB)."""
+    from django.test import Client
+
+    from gongkai.annual import store
+
+    settings.GONGKAI_CHECK_SCAN_ADDRESS_MB, settings.GONGKAI_CHECK_SCAN_TOTAL_MB = 1, 2
+    png = _noise_png(700)  # one fits 1 MB, three do not fit 2 MB
+    assert 2 * 1024 * 1024 < 3 * len(png) and len(png) < 1024 * 1024
+
+    def upload(c, n):
+        assert c.post("/check/", {"files": [SimpleUploadedFile(f"图{i}.png", png) for i in range(n)]}).status_code == 303
+        soup = BeautifulSoup(c.get("/check/").content.decode(), "html.parser")
+        return [("pending" if a.select("[data-pending]") else a.select_one(".file-error").get_text(" ", strip=True))
+                for a in soup.select("article[data-entry]")]
+
+    first = upload(client, 2)
+    assert first[0] == "pending" and "本地址排队等待文字识别的扫描件已达上限（1 MB）" in first[1]
+    assert DBTaskResult.objects.count() == 1
+    other = Client(REMOTE_ADDR="198.51.100.33")
+    assert upload(other, 1) == ["pending"]  # another address has its own quota
+    third = upload(Client(REMOTE_ADDR="198.51.100.34"), 1)  # but 2 MB wait in all
+    assert "当前排队等待文字识别的扫描件过多" in third[0]
+
+    # Replacing a batch frees its waiting bytes; so does the worker taking them.
+    assert upload(client, 1) == ["pending"]
+    run_worker_once()
+    cache = store._cache()
+    assert cache.get(store.ALL) == 0 and cache.get(store._owner(type("R", (), {"META": {"REMOTE_ADDR": "127.0.0.1"}})())) == 0
+    assert upload(Client(REMOTE_ADDR="198.51.100.34"), 1) == ["pending"]
