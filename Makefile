@@ -37,10 +37,11 @@ run: install
 worker: install
 	$(PY) -m gongkai.cli worker
 
+# The two runs are independent (own GONGKAI_VAR, own database) and each mostly uses one core: side by
+# side they take the time of the longer one. Each run's output is printed whole when it ends.
 test: install
 	$(call apt_ensure,$(APT_RUN) $(APT_TEST))
-	@$(MAKE) --no-print-directory test-sqlite
-	@$(MAKE) --no-print-directory test-postgres
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite:
 	GONGKAI_VAR=$$(mktemp -d) $(PY) -m pytest
