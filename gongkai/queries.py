@@ -72,10 +72,12 @@ def placeholders(n: int) -> str:
 class CappedPaginator(Paginator):
     """A Paginator whose count stops at ``cap`` (pages beyond it show the last page)."""
 
-    def __init__(self, object_list, per_page, cap: int = 1000, **kwargs):
+    def __init__(self, object_list, per_page, cap: int = 1000, values: tuple[str, ...] = (), **kwargs):
+        """``values``: the page holds dicts of these fields (``QuerySet.values``), not model objects."""
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
         self.capped = False
+        self.values = tuple(values)
 
     @cached_property
     def count(self) -> int:
@@ -88,7 +90,10 @@ class CappedPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         qs = self.object_list
         ids = list(qs.values_list("pk", flat=True)[bottom:bottom + self.per_page])
-        rows = qs.order_by().in_bulk(ids) if ids else {}
+        if self.values and ids:
+            rows = {r["pk"]: r for r in qs.order_by().filter(pk__in=ids).values("pk", *self.values)}
+        else:
+            rows = qs.order_by().in_bulk(ids) if ids else {}
         return self._get_page([rows[i] for i in ids if i in rows], number, self)
 
     @property

@@ -22,7 +22,7 @@ from django.utils import timezone
 from gongkai.agencies import audit
 from gongkai.agencies.concurrency import STALE_MESSAGE, is_stale
 from gongkai.agencies import permissions
-from gongkai.agencies.permissions import can, visible_agencies
+from gongkai.agencies.permissions import can
 from gongkai.law import fees as law_fees
 from gongkai.law.calendar import DueDate, WorkCalendar, add_working_days, format_date
 from gongkai.law.outcomes import DISCLOSED, OUTCOMES
