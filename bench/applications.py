@@ -79,7 +79,7 @@ def _load(n: int):
     cols = ("agency_id, number, tracking_code, channel, received_on, applicant_type, applicant_name, id_type, "
             "id_encrypted, id_masked, applicant_key, phone, email, address, title, document_number, description, "
             "form_wanted, state, extension_days, fee_scheme, fee_basis, outcome, outcome_note, replied_on, "
-            "due_provisional, due_derivation, created_at, updated_at, delivery_method")
+            "due_provisional, due_derivation, created_at, updated_at, delivery_method, version")
     with connection.cursor() as cur:
         with cur.cursor.copy(f"COPY applications_application ({cols}) FROM STDIN") as copy:
             for i in range(n):
@@ -90,7 +90,7 @@ def _load(n: int):
                     agency.pk, f"B{i}", f"BENCH{GENERATOR}{i:010d}", "in_person", received,
                     rng.choice(APPLICANT_PARTS), "基准", "other", "x", "****", "k", "", "", "", "基准测试", "", "基准测试",
                     "paper", "closed" if answered else "in_progress", 0, "", "{}",
-                    rng.choice(outcomes) if answered else "", "", replied, False, "{}", now, now, "",
+                    rng.choice(outcomes) if answered else "", "", replied, False, "{}", now, now, "", 1,
                 ))
         cur.execute("ANALYZE applications_application")
     return agency

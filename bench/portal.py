@@ -20,6 +20,7 @@ from pathlib import Path
 
 ROWS = int(os.environ.get("GONGKAI_BENCH_SEARCH_ROWS", "1000000"))
 REPEAT = 15
+PAGE_REPEAT = 40  # p95 of 15 samples is the second worst: on a shared machine, one neighbour's burst
 GOAL_MS = 50
 QUERIES = [("许可", {}), ("复议", {}), ("行政 许可", {}), ("营商 环境", {}), ("许可", {"year": 2024}),
            ("公示", {"category": "first"}), ("好差评 清单", {})]
@@ -31,13 +32,17 @@ def params():
     return Params(agencies=1, years=6, items=ROWS, applications=0, seed=20241231, until="2024-12-31")
 
 
-def _timed(fn) -> list[float]:
+def _timed(fn, repeat: int = REPEAT, cpu: list | None = None) -> list[float]:
+    """Wall milliseconds per call; ``cpu`` collects this process's CPU milliseconds per call (on a shared
+    machine wall time includes waiting for a core; the CPU time of an SQLite page hardly does)."""
     fn()  # warm: first use loads jieba, compiles templates
     out = []
-    for _ in range(REPEAT):
-        t0 = time.perf_counter()
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         out.append((time.perf_counter() - t0) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - c0) * 1000)
     return out
 
 
@@ -76,19 +81,27 @@ def child() -> None:
 
     user, _ = get_user_model().objects.get_or_create(username="bench-reviewer")
     Staff.objects.get_or_create(user=user, agency=agency, role=Staff.Role.REVIEWER)
-    client = Client()
-    client.force_login(user)
-    pages = {"门户目录页": (reverse("portal:items", args=[agency.slug]), {}),
-             "门户目录页（按年份）": (reverse("portal:items", args=[agency.slug]), {"year": "2023"}),
-             "门户检索页": (reverse("portal:search", args=[agency.slug]), {"q": "许可"}),
-             "工作人员目录列表页": (reverse("catalog:list", args=[agency.slug]), {}),
-             "工作人员目录列表页（第 100 页）": (reverse("catalog:list", args=[agency.slug]), {"page": "100"})}
-    for label, (url, query) in pages.items():
-        def get(url=url, query=query):
+    # Pages through the whole stack, rate limiter included (it counts in the database cache). Its
+    # counters are emptied first: the database is kept, and a second run within the window would pass
+    # the search limit (120 per 10 minutes from one address).
+    from django.core.cache import cache
+
+    cache.clear()
+    staff, public = Client(), Client()  # the portal's visitors are the public: no session
+    staff.force_login(user)
+    pages = {"门户目录页": (public, reverse("portal:items", args=[agency.slug]), {}),
+             "门户目录页（按年份）": (public, reverse("portal:items", args=[agency.slug]), {"year": "2023"}),
+             "门户检索页": (public, reverse("portal:search", args=[agency.slug]), {"q": "许可"}),
+             "工作人员目录列表页": (staff, reverse("catalog:list", args=[agency.slug]), {}),
+             "工作人员目录列表页（第 100 页）": (staff, reverse("catalog:list", args=[agency.slug]), {"page": "100"})}
+    for label, (client, url, query) in pages.items():
+        def get(client=client, url=url, query=query):
             response = client.get(url, query)
             assert response.status_code == 200, response.status_code
-        times = _timed(get)
-        out["pages"][label] = {"median_ms": statistics.median(times), "p95_ms": _p95(times)}
+        cpu: list[float] = []
+        times = _timed(get, PAGE_REPEAT, cpu)
+        out["pages"][label] = {"median_ms": statistics.median(times), "p95_ms": _p95(times),
+                               "cpu_median_ms": statistics.median(cpu), "cpu_p95_ms": _p95(cpu)}
     print(json.dumps(out, ensure_ascii=False))
 
 
@@ -121,11 +134,11 @@ def _run_backend(name: str, vendor: str) -> None:
         print(f"      {label}: 中位数 {q['median_ms']:.1f} ms，命中 {q['hits']} 条")
     for label, p in r["pages"].items():
         print(f"    {label}: p95 {p['p95_ms']:.1f} ms，中位数 {p['median_ms']:.1f} ms  目标 ≤ {GOAL_MS} ms  "
-              f"{_verdict(p['p95_ms'])}")
+              f"{_verdict(p['p95_ms'])}（本进程 CPU 时间：中位数 {p['cpu_median_ms']:.1f} ms，p95 {p['cpu_p95_ms']:.1f} ms）")
 
 
 def run() -> None:
-    print(f"大页面（全文检索、门户目录页、工作人员目录列表页）：一个机关 {ROWS:,} 条目录")
+    print(f"大页面（全文检索、门户目录页、工作人员目录列表页）：一个机关 {ROWS:,} 条目录；负载 {os.getloadavg()[0]:.1f}")
     _run_backend("SQLite", "sqlite")
     _run_backend("PostgreSQL", "postgresql")
 

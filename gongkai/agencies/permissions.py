@@ -12,6 +12,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -78,15 +79,50 @@ def _active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+# Bumped whenever a Staff row or an Agency (the tree) changes in this process: the roles cached on a user
+# object (one query per request, see _held) are then read again. Other processes' changes are seen by the
+# next request, which loads a fresh user object.
+_generation = 0
+
+
+def _changed(**kwargs) -> None:
+    global _generation
+    _generation += 1
+
+
+for _model in (Staff, Agency):
+    post_save.connect(_changed, sender=_model, dispatch_uid=f"permissions-{_model.__name__}-save")
+    post_delete.connect(_changed, sender=_model, dispatch_uid=f"permissions-{_model.__name__}-delete")
+
+
+def _memo(user) -> dict:
+    """Per-user-object cache (request.user lives for one request), emptied when roles or the tree change."""
+    memo = getattr(user, "_gk_permissions", None)
+    if memo is None or memo["generation"] != _generation:
+        memo = {"generation": _generation}
+        user._gk_permissions = memo
+    return memo
+
+
+def _held(user) -> tuple[tuple[int, str], ...]:
+    """(agency id, role) of every role ``user`` holds: one query, then cached on the user object, so a
+    page asking ``can`` once per link costs one query in all."""
+    memo = _memo(user)
+    if "held" not in memo:
+        memo["held"] = tuple(Staff.objects.filter(user=user).order_by().values_list("agency_id", "role"))
+    return memo["held"]
+
+
 def roles_of(user, agency: Agency) -> set[str]:
     """Roles in effect for ``user`` at ``agency``: held there, plus supervisor held at an ancestor."""
     if not _active(user) or agency is None:
         return set()
-    rows = Staff.objects.filter(user=user)
-    roles = set(rows.filter(agency=agency).values_list("role", flat=True))
-    ancestor_ids = [a.pk for a in agency.ancestors()]
-    if ancestor_ids:
-        roles |= set(rows.filter(agency_id__in=ancestor_ids, role__in=SUBTREE_ROLES).values_list("role", flat=True))
+    held = _held(user)
+    roles = {role for agency_id, role in held if agency_id == agency.pk}
+    reaching = {agency_id for agency_id, role in held if role in SUBTREE_ROLES}
+    if reaching:  # only then is the agency's chain of superiors worth loading
+        ancestor_ids = {a.pk for a in agency.ancestors()}
+        roles |= {role for agency_id, role in held if role in SUBTREE_ROLES and agency_id in ancestor_ids}
     return roles
 
 
@@ -98,22 +134,40 @@ def can(user, action: str, agency: Agency | None = None) -> bool:
     if action in SITE_ACTIONS:
         if user.is_superuser:
             return True
-        return Staff.objects.filter(user=user, agency__parent__isnull=True, role__in=MATRIX[action]).exists()
+        memo = _memo(user)
+        key = ("site", action)
+        if key not in memo:
+            ids = {agency_id for agency_id, role in _held(user) if role in MATRIX[action]}
+            memo[key] = bool(ids) and Agency.objects.filter(pk__in=ids, parent__isnull=True).exists()
+        return memo[key]
     if agency is None:
         return False
     return bool(roles_of(user, agency) & _granting(action))
 
 
-def visible_agencies(user, action: str) -> QuerySet[Agency]:
-    """Agencies where ``user`` may do ``action``."""
+def visible_agency_ids(user, action: str) -> frozenset[int]:
+    """Ids of the agencies where ``user`` may do ``action``: no query beyond the cached roles unless the
+    user is a supervisor (then one query per level of the tree below, cached as well)."""
     _check_action(action)
     if not _active(user):
-        return Agency.objects.none()
-    held = Staff.objects.filter(user=user, role__in=_granting(action))
-    ids = set(held.values_list("agency_id", flat=True))
-    for root in Agency.objects.filter(pk__in=held.filter(role__in=SUBTREE_ROLES).values("agency_id")):
-        ids.update(root.descendants().values_list("pk", flat=True))
-    return Agency.objects.filter(pk__in=ids)
+        return frozenset()
+    memo = _memo(user)
+    key = ("visible", action)
+    if key not in memo:
+        granting = _granting(action)
+        held = [(agency_id, role) for agency_id, role in _held(user) if role in granting]
+        ids = {agency_id for agency_id, _ in held}
+        roots = {agency_id for agency_id, role in held if role in SUBTREE_ROLES}
+        for root in Agency.objects.filter(pk__in=roots) if roots else ():
+            ids.update(root.descendants().values_list("pk", flat=True))
+        memo[key] = frozenset(ids)
+    return memo[key]
+
+
+def visible_agencies(user, action: str) -> QuerySet[Agency]:
+    """Agencies where ``user`` may do ``action``."""
+    ids = visible_agency_ids(user, action)
+    return Agency.objects.filter(pk__in=ids) if ids else Agency.objects.none()
 
 
 def get_agency_object_or_404(request, queryset, *, action: str = "application.view",
@@ -131,7 +185,7 @@ def agency_required(action: str):
     Anonymous users are sent to the login page. If the URL has an ``agency`` keyword (the agency's
     slug), it is replaced by the Agency object: unknown or invisible agency → 404, visible but action
     not allowed → 403. Without it, the user needs ``action`` in at least one agency (else 403), and
-    ``request.agencies`` is the queryset of those agencies.
+    ``request.agencies`` is the queryset of those agencies, ``request.agency_ids`` their ids (sorted).
     """
     _check_action(action)
 
@@ -154,10 +208,11 @@ def agency_required(action: str):
                 if not can(user, action):
                     raise PermissionDenied("您没有此项操作权限。")
             else:
-                agencies = visible_agencies(user, action)
-                if not agencies.exists():
+                ids = visible_agency_ids(user, action)
+                if not ids:
                     raise PermissionDenied("您没有此项操作权限。")
-                request.agencies = agencies
+                request.agencies = Agency.objects.filter(pk__in=ids)
+                request.agency_ids = sorted(ids)
             return view(request, *args, **kwargs)
 
         return wrapped

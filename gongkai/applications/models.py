@@ -96,7 +96,13 @@ class Application(models.Model):
         verbose_name = "政府信息公开申请"
         verbose_name_plural = "政府信息公开申请"
         ordering = ["-received_on", "-pk"]
-        indexes = [models.Index(fields=["agency", "received_on", "replied_on"])]
+        indexes = [
+            models.Index(fields=["agency", "received_on", "replied_on"]),
+            # The workbench (services.dashboard_counts, urgent_cases): each box count is a range count
+            # over the index alone, and the most urgent cases of a state are its first entries.
+            models.Index(fields=["agency", "state", "due_on"], name="app_workbench_state_due"),
+            models.Index(fields=["agency", "handler", "state"], name="app_workbench_handler"),
+        ]
         # Code first: the public status lookup searches by code alone (one index probe per shard).
         constraints = [models.UniqueConstraint(fields=["tracking_code", "agency"],
                                                name="application_tracking_code")]

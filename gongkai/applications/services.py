@@ -15,13 +15,14 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from gongkai.agencies import audit
 from gongkai.agencies.concurrency import STALE_MESSAGE, is_stale
-from gongkai.agencies.permissions import can, visible_agencies
+from gongkai.agencies import permissions
+from gongkai.agencies.permissions import can
 from gongkai.law import fees as law_fees
 from gongkai.law.calendar import DueDate, WorkCalendar, add_working_days, format_date
 from gongkai.law.outcomes import DISCLOSED, OUTCOMES
@@ -40,6 +41,7 @@ from gongkai.law.periods import (
     supplement_notice_due,
 )
 from gongkai.report.layouts import APPLICANT_PARTS, LAYOUT_2021_COLLAPSED_OTHER_ROWS, LAYOUTS, layout_for_year
+from gongkai.queries import counts as count_many, placeholders, union_all
 from gongkai.report.model import Report
 
 from . import identity
@@ -710,7 +712,7 @@ SORTS = {"due_on": ("due_on", "pk"), "received_on": ("received_on", "pk"), "numb
 
 
 def visible_agency_ids(user) -> list[int]:
-    return list(visible_agencies(user, "application.view").values_list("pk", flat=True))
+    return sorted(permissions.visible_agency_ids(user, "application.view"))
 
 
 def visible_cases(user, agency_ids: list[int] | None = None):
@@ -736,12 +738,72 @@ def box_filter(key: str, user, on: date, cal: WorkCalendar | None = None) -> Q:
     }[key]
 
 
+def _sql_date(value: date):
+    return connection.ops.adapt_datefield_value(value)
+
+
 def dashboard_counts(user, on: date | None = None, agency_ids: list[int] | None = None) -> dict[str, int]:
-    """Every box's count in one aggregate query (plus the permission look-ups), whatever the case count."""
+    """Every box's count in one query (plus the permission look-ups), whatever the case count.
+
+    Each count is a range count over an index alone (``app_workbench_state_due``: per state, and per
+    state before or within a date range; ``app_workbench_handler`` for "mine"), so only the index entries
+    of open cases are counted, never rows. Nothing is stored: "due within 3 working days" moves with
+    today and the calendar, and counts read from the cases themselves cannot go stale. The conditions
+    are those of ``box_filter`` (tests compare the two)."""
     on = on or today()
-    cal = calendar()
-    agg = visible_cases(user, agency_ids).aggregate(**{k: Count("pk", filter=box_filter(k, user, on, cal)) for k in BOXES})
-    return {k: agg[k] for k in BOXES}
+    ids = visible_agency_ids(user) if agency_ids is None else list(agency_ids)
+    if not ids:
+        return dict.fromkeys(BOXES, 0)
+    soon = add_working_days(calendar(), on, DUE_SOON_WORKING_DAYS).date
+    table = connection.ops.quote_name(Application._meta.db_table)
+    count = f"SELECT COUNT(*) FROM {table} WHERE agency_id IN ({placeholders(len(ids))}) AND "
+    is_open = f"state IN ({placeholders(len(OPEN_STATES))})"
+    parts = {s: (count + "state = %s", [*ids, s]) for s in (*OPEN_STATES, "submitted")}
+    parts["overdue"] = (count + is_open + " AND due_on < %s", [*ids, *OPEN_STATES, _sql_date(on)])
+    parts["due_soon"] = (count + is_open + " AND due_on >= %s AND due_on <= %s",
+                         [*ids, *OPEN_STATES, _sql_date(on), _sql_date(soon)])
+    parts["mine"] = (count + "handler_id = %s AND " + is_open, [*ids, user.pk, *OPEN_STATES])
+    n = count_many(parts)
+    out = {"overdue": n["overdue"], "due_soon": n["due_soon"], "mine": n["mine"],
+           "waiting_applicant": sum(n[s] for s in WAITING_APPLICANT),
+           "waiting_opinion": sum(n[s] for s in WAITING_THIRD_PARTY),
+           "to_register": n["submitted"], "to_approve": n["decided"], "open": sum(n[s] for s in OPEN_STATES)}
+    return {k: out[k] for k in BOXES}
+
+
+def urgent_cases(user, n: int, agency_ids: list[int] | None = None) -> list[dict]:
+    """The ``n`` open cases with the nearest answer deadline (by due date, then id), as the rows a list
+    shows (``case_rows``). Read as the first ``n`` of each open state (``app_workbench_state_due`` in
+    order: no sort of every open case), merged here; two queries whatever the number of cases."""
+    ids = visible_agency_ids(user) if agency_ids is None else list(agency_ids)
+    if not ids:
+        return []
+    table = connection.ops.quote_name(Application._meta.db_table)
+    first = (f"SELECT id, due_on FROM {table} WHERE agency_id IN ({placeholders(len(ids))}) AND state = %s "
+             f"AND due_on IS NOT NULL ORDER BY due_on, id LIMIT {int(n)}")
+    picked = sorted(union_all([(first, [*ids, s]) for s in OPEN_STATES]), key=lambda r: (str(r[1]), r[0]))[:n]
+    rows = {r["pk"]: r for r in case_rows(Application.objects.filter(pk__in=[pk for pk, _ in picked]))}
+    return [rows[pk] for pk, _ in picked if pk in rows]
+
+
+CASE_ROW_FIELDS = ("pk", "number", "tracking_code", "agency__name", "agency__short_name", "applicant_name",
+                   "id_masked", "title", "state", "received_on", "due_on", "due_provisional")
+
+
+def case_values(qs):
+    """The columns the case lists show, as values (templates see values, not model objects)."""
+    return qs.values(*CASE_ROW_FIELDS)
+
+
+def case_row(r: dict) -> dict:
+    """A row of ``case_values`` with its labels."""
+    r["agency_label"] = r["agency__short_name"] or r["agency__name"]
+    r["state_label"] = state_label(r["state"])
+    return r
+
+
+def case_rows(qs) -> list[dict]:
+    return [case_row(r) for r in case_values(qs)]
 
 
 def box_cases(user, key: str, on: date | None = None, *, sort: str = "due_on", agency_id: int | None = None,

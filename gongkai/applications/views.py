@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 from gongkai import charts as charts_mod
 from gongkai.agencies import audit
 from gongkai.agencies.models import Agency
-from gongkai.agencies.permissions import agency_required, can, get_agency_object_or_404, visible_agencies
+from gongkai.agencies.permissions import (agency_required, can, get_agency_object_or_404, visible_agencies,
+                                          visible_agency_ids)
 from gongkai.law import fees as law_fees
 from gongkai.law.calendar import format_date
 from gongkai.law.fees import SCHEMES
@@ -131,14 +132,13 @@ URGENT_ROWS = 10
 
 @agency_required("application.view")
 def dashboard(request):
-    """Counts first (one aggregate query), then the ten most urgent cases: a fixed page size."""
-    ids = list(request.agencies.values_list("pk", flat=True))
+    """Counts first (one query of index range counts), then the ten most urgent cases: a fixed page size."""
+    ids = request.agency_ids
     counts = services.dashboard_counts(request.user, agency_ids=ids)
-    urgent = services.box_cases(request.user, "open", agency_ids=ids).filter(due_on__isnull=False)[:URGENT_ROWS]
     return render(request, "applications/dashboard.html", {
         "boxes": [(k, label, counts[k]) for k, label in services.BOXES.items()],
-        "cases": urgent,
-        "can_register": visible_agencies(request.user, "application.register").exists(),
+        "cases": services.urgent_cases(request.user, URGENT_ROWS, agency_ids=ids),
+        "can_register": bool(visible_agency_ids(request.user, "application.register")),
         "today": services.today(),
     })
 
@@ -153,7 +153,7 @@ def case_list(request, box):
     qs = services.box_cases(request.user, box, sort=sort, agency_id=d["agency"].pk if d.get("agency") else None,
                             state=d.get("state") or "", q=d.get("q") or "",
                             agency_ids=list(request.agencies.values_list("pk", flat=True)))
-    page = Paginator(qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(services.case_values(qs), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = request.GET.copy()
@@ -171,7 +171,8 @@ def case_list(request, box):
         link = f"?{sort_query.urlencode()}&sort={nxt}" if sort_query else f"?sort={nxt}"
         columns.append((heading, link, ("descending" if sort.startswith("-") else "ascending") if active else ""))
     return render(request, "applications/list.html", {
-        "box": box, "label": services.BOXES[box], "form": form, "page": page, "cases": page.object_list,
+        "box": box, "label": services.BOXES[box], "form": form, "page": page,
+        "cases": [services.case_row(r) for r in page.object_list],
         "query": query.urlencode(), "columns": columns, "today": services.today(),
     })
 

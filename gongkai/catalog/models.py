@@ -160,7 +160,11 @@ class Item(models.Model):
             # The credit code in the number makes it unique city-wide; per agency keeps Citus able to enforce it.
             models.UniqueConstraint(fields=["agency", "index_number"], name="catalog_item_index_number"),
         ]
-        indexes = [models.Index(fields=["agency", "state", "date_published"]),
+        indexes = [
+                   # The portal list (newest published first, paged), its year filter and year list; with the
+                   # id so that PostgreSQL reads a page in index order (many items share a publication date,
+                   # and without the id every item of that date was fetched and sorted).
+                   models.Index(fields=["agency", "state", "date_published", "id"], name="catalog_item_published"),
                    # The staff list (newest made first, paged) and its year filter and year list.
                    models.Index(fields=["agency", "date_made", "id"], name="catalog_item_agency_made")]
 

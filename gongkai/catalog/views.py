@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,9 +13,11 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from gongkai import pagebits
 from gongkai.agencies.models import AuditEntry
 from gongkai.agencies.permissions import agency_required, can
 from gongkai.redirects import safe_next
@@ -73,15 +76,59 @@ def _filtered(request, agency):
     return form, qs
 
 
+LIST_FIELDS = ("index_number", "title", "document_number", "category__name", "date_made", "date_published",
+               "state", "due_on")
+
+
+def _filter_fields(form, data) -> list[tuple]:
+    """(id, label, widget HTML, errors) of the filter form, widgets built in Python (gongkai.pagebits):
+    Django's widget templates rendered each <option> as an included template."""
+    f = form.fields
+    value = {name: data.get(name, "") for name in f}
+    categories = [("", "全部")] + list(f["category"].queryset.values_list("pk", "name"))
+    widgets = {
+        "q": format_html('<input type="text" name="q" value="{}" id="id_q">', value["q"]),
+        "state": pagebits.select("state", f["state"].choices, value["state"], id="id_state"),
+        "category": pagebits.select("category", categories, value["category"], id="id_category"),
+        "year": pagebits.select("year", f["year"].choices, value["year"], id="id_year"),
+        "doc_kind": pagebits.select("doc_kind", f["doc_kind"].choices, value["doc_kind"], id="id_doc_kind"),
+        "overdue": format_html('<input type="checkbox" name="overdue" id="id_overdue"{}>',
+                               " checked" if form.is_bound and form.is_valid() and form.cleaned_data["overdue"] else ""),
+    }
+    errors = form.errors if form.is_bound else {}
+    return [(f"id_{name}", f[name].label, widgets[name], errors.get(name, [])) for name in widgets]
+
+
+def _list_rows(agency, rows) -> list[dict]:
+    """Rows for the list template: values with dates as text, labels, links and the Art. 26 flag."""
+    detail = pagebits.url_maker("catalog:detail", agency.slug)
+    states = dict(Item.State.choices)
+    out = []
+    for r in rows:
+        # Item.is_overdue on the row's values, without building an Item per row.
+        overdue = Item.is_overdue.fget(SimpleNamespace(State=Item.State, state=r["state"], due_on=r["due_on"],
+                                                       date_published=r["date_published"]))
+        out.append({"url": detail(r["pk"]), "index_number": r["index_number"], "title": r["title"],
+                    "document_number": r["document_number"], "category": r["category__name"],
+                    "made": _iso(r["date_made"]), "published": _iso(r["date_published"]) or "—",
+                    "state": states.get(r["state"], r["state"]), "due": _iso(r["due_on"]) or "—", "overdue": overdue})
+    return out
+
+
+def _iso(d) -> str:
+    return d.isoformat() if d else ""
+
+
 @agency_required("catalog.view")
 def item_list(request, agency):
     form, qs = _filtered(request, agency)
     # Capped count (gongkai.queries): the page costs the same at a thousand items or ten million.
-    page = CappedPaginator(qs.order_by("-date_made", "-id"), 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs.order_by("-date_made", "-id"), 50, values=LIST_FIELDS).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "catalog/list.html", _ctx(request, agency, form=form, page=page, query=query.urlencode(),
-                                                      total=page.paginator.count_label))
+    return render(request, "catalog/list.html", _ctx(
+        request, agency, fields=_filter_fields(form, request.GET), page=page, rows=_list_rows(agency, page),
+        query=query.urlencode(), total=page.paginator.count_label))
 
 
 def _save_attachments(item, files, user, request):

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 
+from gongkai import pagebits
 from gongkai.agencies.models import Agency
 from gongkai.catalog.models import Item
 from gongkai.catalog.services import body_html, category_tree
@@ -56,19 +57,38 @@ def _filters(request) -> dict:
     return {k: request.GET.get(k, "").strip() for k in ("category", "year", "validity")}
 
 
+def _filter_options(agency, f: dict, years: list[int]) -> dict:
+    """The category and year ``<option>`` lists, built in Python (gongkai.pagebits): through the template
+    each option cost a loop step, a comparison and an escape."""
+    return {
+        "category_options": pagebits.options(
+            [("", "全部分类")] + [(c.pk, "\u3000" * depth + c.name) for c, depth in category_tree(agency)],
+            f.get("category", "")),
+        "year_options": pagebits.options([("", "全部年份")] + [(y, f"{y}年") for y in years], f.get("year", "")),
+    }
+
+
+def _iso(d) -> str:
+    return d.isoformat() if d else ""
+
+
 def items(request, slug):
     agency = _agency(slug)
     f = _filters(request)
-    error, page = "", None
+    error, page, rows = "", None, []
     try:
         page = services.browse(agency, f["category"] or None, f["year"] or None, f["validity"] or None,
                                request.GET.get("page") or 1)
     except ValidationError as exc:
         error = exc.messages[0]
+    if page is not None:
+        link = pagebits.url_maker("portal:item", agency.slug)
+        rows = [{"url": link(it.pk), "title": it.title, "document_number": it.document_number,
+                 "index_number": it.index_number, "category": it.category.name, "date": _iso(it.date_published),
+                 "validity": it.get_validity_display()} for it in page.object_list]
     return render(request, "portal/items.html", _ctx(
-        agency, "items", page=page, error=error, filters=f, tree=category_tree(agency),
-        years=services.years(agency), validities=Item.Validity.choices,
-        query=_query_string(f)))
+        agency, "items", page=page, rows=rows, error=error, filters=f, validities=Item.Validity.choices,
+        query=_query_string(f), **_filter_options(agency, f, services.years(agency))))
 
 
 def _query_string(params: dict) -> str:
@@ -107,15 +127,20 @@ def search(request, slug):
     agency = _agency(slug)
     q = request.GET.get("q", "")
     f = {k: request.GET.get(k, "").strip() for k in ("category", "year")}
-    result, error = None, ""
+    result, error, hits = None, "", []
     if "q" in request.GET:
         try:
             result = run_search(agency, q, f["category"] or None, f["year"] or None, request.GET.get("page") or 1)
         except QueryError as exc:
             error = str(exc)
+    if result:
+        link = pagebits.url_maker("portal:item", agency.slug)
+        hits = [{"url": link(h.item.pk), "title_html": h.title_html, "snippet_html": h.snippet_html,
+                 "category": h.item.category.name, "date": _iso(h.item.date_published),
+                 "index_number": h.item.index_number} for h in result.hits]
     return render(request, "portal/search.html", _ctx(
-        agency, "search", q=q, result=result, error=error, filters=f, tree=category_tree(agency),
-        years=services.years(agency), max_chars=MAX_QUERY_CHARS, query=_query_string({"q": q, **f})))
+        agency, "search", q=q, result=result, hits=hits, error=error, filters=f, max_chars=MAX_QUERY_CHARS,
+        query=_query_string({"q": q, **f}), **_filter_options(agency, f, services.years(agency))))
 
 
 def apply(request, slug):

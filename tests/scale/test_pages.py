@@ -76,16 +76,41 @@ def test_big_pages_do_not_grow_with_rows(client, city, settings):
     assert max(before[0]) <= 12 and max(before[1]) <= 20, before
 
 
+# Queries per page (rate limiter off): the portal reads the agency, the capped count, the page's ids, its
+# rows, the categories and the years; search reads candidates instead of count and ids. Staff pages add
+# the session, the user, the user's roles (once, however many links ask ``can``), and the session save
+# (BEGIN, UPDATE, COMMIT).
+PAGE_BUDGET = {"portal:items": 6, "portal:search": 5, "catalog:list": 12}
+
+
+def test_pages_stay_within_their_query_budget(client, city, settings):
+    settings.GONGKAI_RATE_LIMITS_ENABLED = False
+    big, _, users = city
+    for name, params in [("portal:items", {}), ("portal:items", {"year": "2024", "page": "2"}),
+                         ("portal:search", {"q": "许可"}), ("portal:search", {"q": "公示", "year": "2025"})]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse(name, args=[big.slug]), params).status_code == 200
+        assert len(ctx.captured_queries) <= PAGE_BUDGET[name], (name, params, [q["sql"][:80] for q in ctx])
+    client.force_login(users[big.pk])
+    for params in STAFF_LISTS + [{"overdue": "on", "q": "许可"}]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("catalog:list", args=[big.slug]), params).status_code == 200
+        sql = [q["sql"] for q in ctx.captured_queries]
+        assert len(sql) <= PAGE_BUDGET["catalog:list"], (params, [q[:80] for q in sql])
+        assert sum('FROM "agencies_staff"' in q for q in sql) == 1, "roles are read once per request"
+
+
 def test_catalog_list_year_choices_and_capped_total(client, city, monkeypatch):
     big, _, users = city
     client.force_login(users[big.pk])
-    monkeypatch.setattr(CappedPaginator.__init__, "__defaults__", (100,))  # cap=100 for this test (3000 items)
+    monkeypatch.setattr(CappedPaginator.__init__, "__defaults__", (100, ()))  # cap=100 here (3000 items)
     page = client.get(reverse("catalog:list", args=[big.slug])).content.decode()
     assert "共 100+ 条" in page
     for y in (2023, 2024, 2025):
         assert f'<option value="{y}">{y}年</option>' in page
     filtered = client.get(reverse("catalog:list", args=[big.slug]), {"year": "2024"})
-    assert all(it.date_made.year == 2024 for it in filtered.context["page"])
+    rows = filtered.context["rows"]
+    assert len(rows) == 50 and all(r["made"].startswith("2024-") for r in rows)
 
 
 def test_distinct_years_skips_gaps_and_respects_filters(db, agencies):
