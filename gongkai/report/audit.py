@@ -295,19 +295,25 @@ def _results(files: list[str], order: list[int], workers: int, depth: int = DEPT
     try:
         while True:
             active = [w for w in pool if not w.retiring and not w.broken]
-            while len(active) < workers and len(pending) > sum(len(w.tasks) for w in active):
+            while len(active) < workers and len(pending) > sum(depth - len(w.tasks) for w in active):
                 active.append(_Worker(ctx))
                 pool.append(active[-1])
-            for w in active:
-                while len(w.tasks) < depth and pending and not w.retiring:
-                    idx = pending.popleft()
-                    if not w.send((idx, files[idx])):
-                        pending.appendleft(idx)
-                        w.broken = True
-                        break
-                    if w.sent >= files_per_worker:
-                        w.retiring = True
-                        w.broken = not w.send(None)
+            # Files held by retiring workers count too: never more than workers × depth in flight.
+            room = workers * depth - sum(len(w.tasks) for w in pool)
+            while room > 0 and pending:
+                ready = [w for w in active if len(w.tasks) < depth and not w.retiring and not w.broken]
+                if not ready:
+                    break
+                w = min(ready, key=lambda w: len(w.tasks))  # the least busy first
+                idx = pending.popleft()
+                if not w.send((idx, files[idx])):
+                    pending.appendleft(idx)
+                    w.broken = True
+                    continue
+                room -= 1
+                if w.sent >= files_per_worker:
+                    w.retiring = True
+                    w.broken = not w.send(None)
             waiting = {w.conn: w for w in pool if w.tasks or w.retiring or w.broken}
             if not waiting:
                 break  # nothing in flight and nothing pending
