@@ -120,13 +120,14 @@ def _load():
                     "paper", "closed" if answered else "in_progress", 0, "", "{}",
                     rng.choice(outcomes) if answered else "", "", replied, False, "{}", now, now, "", 1,
                 ))
-        acols = "agency_id, kind, case_number, body, filed_on, result, decided_on, notes, created_at, updated_at"
+        acols = ("agency_id, kind, case_number, body, filed_on, result, decided_on, notes, created_at, updated_at, "
+                 "version")
         with cur.cursor.copy(f"COPY appeals_appeal ({acols}) FROM STDIN") as copy:
             for i in range(ROWS // 200):
                 filed = first + timedelta(days=rng.randrange(4 * 365))
                 decided = filed + timedelta(days=rng.randrange(200)) if rng.random() < 0.8 else None
                 copy.write_row((agency_of(i * 200), rng.choice(kinds), f"案{i}", "复议机关", filed,
-                                rng.choice(["upheld", "corrected", "other"]) if decided else "", decided, "", now, now))
+                                rng.choice(["upheld", "corrected", "other"]) if decided else "", decided, "", now, now, 1))
         cur.execute("ANALYZE applications_application")
         cur.execute("ANALYZE appeals_appeal")
     return city, depts
