@@ -127,7 +127,8 @@ def _load():
                 filed = first + timedelta(days=rng.randrange(4 * 365))
                 decided = filed + timedelta(days=rng.randrange(200)) if rng.random() < 0.8 else None
                 copy.write_row((agency_of(i * 200), rng.choice(kinds), f"案{i}", "复议机关", filed,
-                                rng.choice(["upheld", "corrected", "other"]) if decided else "", decided, "", now, now, 1))
+                                rng.choice(["upheld", "corrected", "other"]) if decided else "", decided, "",
+                                now, now, 1))
         cur.execute("ANALYZE applications_application")
         cur.execute("ANALYZE appeals_appeal")
     return city, depts
