@@ -261,6 +261,7 @@ class _Worker:
         self.sent = 0
         self.retiring = False  # told to exit after the files it holds
         self.broken = False  # a send failed: it has died, its pipe will say so
+        self.answered = False
 
     def send(self, task: tuple[int, str] | None) -> bool:
         try:
@@ -292,6 +293,7 @@ def _results(files: list[str], order: list[int], workers: int, depth: int = DEPT
     pending = deque(order)
     workers = max(1, workers)
     pool: list[_Worker] = []
+    stillborn = 0
     try:
         while True:
             active = [w for w in pool if not w.retiring and not w.broken]
@@ -324,12 +326,16 @@ def _results(files: list[str], order: list[int], workers: int, depth: int = DEPT
                 except (EOFError, OSError):  # the worker is gone (retired, or killed by a limit)
                     pool.remove(w)
                     w.close()
+                    stillborn = stillborn + 1 if w.broken and not w.answered else 0
+                    if stillborn > 3 * workers:  # workers die before reading a file: never loop for ever
+                        raise ReportError("无法启动审查进程（系统资源不足？），请稍后再试")
                     if w.tasks:
                         idx, path = w.tasks.popleft()
                         pending.extendleft(reversed([i for i, _ in w.tasks]))
                         yield idx, {"file": path, "ok": False, "reason": TOO_COMPLEX}
                     continue
                 w.tasks.popleft()
+                w.answered = True
                 yield idx, result
     finally:
         for w in pool:
