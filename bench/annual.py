@@ -106,7 +106,7 @@ def _load():
     cols = ("agency_id, number, tracking_code, channel, received_on, applicant_type, applicant_name, id_type, "
             "id_encrypted, id_masked, applicant_key, phone, email, address, title, document_number, description, "
             "form_wanted, state, extension_days, fee_scheme, fee_basis, outcome, outcome_note, replied_on, "
-            "due_provisional, due_derivation, created_at, updated_at, delivery_method")
+            "due_provisional, due_derivation, created_at, updated_at, delivery_method, version")
     kinds = [k for k, _ in APPEAL_GROUPS]
     with connection.cursor() as cur:
         with cur.cursor.copy(f"COPY applications_application ({cols}) FROM STDIN") as copy:
@@ -118,15 +118,17 @@ def _load():
                     agency_of(i), f"A{i}", f"ANNUAL{GENERATOR}{i:09d}", "in_person", received,
                     rng.choice(APPLICANT_PARTS), "基准", "other", "x", "****", "k", "", "", "", "基准测试", "", "基准测试",
                     "paper", "closed" if answered else "in_progress", 0, "", "{}",
-                    rng.choice(outcomes) if answered else "", "", replied, False, "{}", now, now, "",
+                    rng.choice(outcomes) if answered else "", "", replied, False, "{}", now, now, "", 1,
                 ))
-        acols = "agency_id, kind, case_number, body, filed_on, result, decided_on, notes, created_at, updated_at"
+        acols = ("agency_id, kind, case_number, body, filed_on, result, decided_on, notes, created_at, updated_at, "
+                 "version")
         with cur.cursor.copy(f"COPY appeals_appeal ({acols}) FROM STDIN") as copy:
             for i in range(ROWS // 200):
                 filed = first + timedelta(days=rng.randrange(4 * 365))
                 decided = filed + timedelta(days=rng.randrange(200)) if rng.random() < 0.8 else None
                 copy.write_row((agency_of(i * 200), rng.choice(kinds), f"案{i}", "复议机关", filed,
-                                rng.choice(["upheld", "corrected", "other"]) if decided else "", decided, "", now, now))
+                                rng.choice(["upheld", "corrected", "other"]) if decided else "", decided, "",
+                                now, now, 1))
         cur.execute("ANALYZE applications_application")
         cur.execute("ANALYZE appeals_appeal")
     return city, depts

@@ -2,30 +2,35 @@
 
     run_audit(paths, out, progress=sys.stderr) -> AuditSummary
 
-Files are parsed in worker processes (one per core), submitted in a bounded window so memory stays flat
-for 10,000 files. Each worker is bounded like ``gongkai.report.worker``: its address space is capped, and
-each file gets a CPU-time and a wall-clock budget (kernel signals whose default action ends the worker), so
-a hostile file costs at most one worker, which is replaced, and is reported as "文件过大或过于复杂". A worker
-returns a small dict (counts, findings, the few cells the cross-year rules
-need), never a Report. Findings are spooled to a temporary file, so only one summary row per file stays in
-memory. The output (.xlsx via openpyxl write-only, or one standalone .html) is written atomically.
+Files are parsed in worker processes (one per core), largest first, so that a long PDF never runs alone at
+the end. Each worker holds at most two files (the one it parses and the next), so every core stays busy
+and at most 2 × workers files are in flight whatever their number. Each worker is bounded like
+``gongkai.report.worker``: its address space is capped, and each file gets a CPU-time and a wall-clock
+budget (kernel signals whose default action ends the worker), so a hostile file costs one worker, which is
+replaced, and only that file is reported as "文件过大或过于复杂". Workers are replaced one at a time after
+200 files (library caches). A worker returns a small dict (counts, findings, the few cells the
+cross-year rules need), never a Report. Results go to a temporary SQLite file as they arrive, so the
+caller's memory stays flat; the cross-year rules and the output read it back, in input order. The output
+(.xlsx via openpyxl write-only, or one standalone .html) is written atomically.
 """
 from __future__ import annotations
 
 import gc
 import html
+import importlib
 import json
+import multiprocessing
 import os
 import resource
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -39,8 +44,6 @@ REPORT_EXTENSIONS = (".txt", ".html", ".htm", ".docx", ".pdf", ".md", ".json")
 SUMMARY_HEADER = ("文件", "机关", "年度", "版式", "解析成功", "错误数", "警告数", "说明")
 FINDING_HEADER = ("文件", "规则", "级别", "单元格", "说明")
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告"}
-# Files one pool of worker processes handles before it is replaced (keeps worker memory flat).
-FILES_PER_POOL = 200
 # The cells the cross-year rules read (carry_over, in_force_trend): all a worker sends back of a report.
 CROSS_YEAR_ROWS = ("applications.carried_over", "applications.carried_forward",
                    "proactive.regulations", "proactive.normative_documents")
@@ -181,17 +184,6 @@ def _audit_file(path: str) -> dict:
 AGENCY_SUFFIX = 6
 
 
-def _previous(agency_years: dict, by_suffix: dict, agency: str, year: int) -> dict | None:
-    """Last year's entry of the same agency: the same name, or else the one name that is a longer or
-    shorter form of it ("洪泽区人民政府" / "淮安市洪泽区人民政府"), never a guess among several."""
-    exact = agency_years.get((agency, year - 1))
-    if exact or len(agency) < AGENCY_SUFFIX:
-        return exact
-    names = [a for a in by_suffix.get((agency[-AGENCY_SUFFIX:], year - 1), [])
-             if a.endswith(agency) or agency.endswith(a)]
-    return agency_years[(names[0], year - 1)] if len(names) == 1 else None
-
-
 def _cross_report(entry: dict) -> Report:
     """The few rows the cross-year rules need, as a Report (so the rules stay in one place)."""
     report = Report(layout=entry["layout"], year=entry["year"], agency=entry["agency"])
@@ -233,59 +225,226 @@ class Progress:
             self.stream.flush()
 
 
-def _results(files: list[str], workers: int) -> Iterator[dict]:
-    """audit_file over ``files`` in order, at most ``4 × workers`` tasks in flight (imap-like).
+# A worker holds at most this many files: one it parses and one waiting, so it never waits for the caller.
+DEPTH = 2
+# Files one worker process reads before it is replaced (PDF and DOCX libraries keep caches that would
+# otherwise make a long-lived worker grow over 10,000 files). Replaced one at a time: the others go on.
+FILES_PER_WORKER = 200
 
-    Workers are replaced every FILES_PER_POOL files: PDF and DOCX libraries keep caches that would
-    otherwise make a long-lived worker grow over 10,000 files.
+
+def _serve(conn) -> None:
+    """Worker loop: (index, path) in, (index, result) out, until None or the caller goes away."""
+    bound_worker()
+    try:  # end with the caller however it ends (its pipe's other end lives on in sibling workers)
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+    try:
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            conn.send((task[0], audit_file(task[1])))
+    except (EOFError, OSError, KeyboardInterrupt):
+        return
+
+
+class _Worker:
+    def __init__(self, ctx):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self.proc.start()
+        child.close()
+        self.tasks: deque[tuple[int, str]] = deque()  # sent, not answered yet (the first is being parsed)
+        self.sent = 0
+        self.retiring = False  # told to exit after the files it holds
+        self.broken = False  # a send failed: it has died, its pipe will say so
+        self.answered = False
+
+    def send(self, task: tuple[int, str] | None) -> bool:
+        try:
+            self.conn.send(task)
+        except OSError:  # it died: the caller learns it from the pipe's end
+            return False
+        if task is not None:
+            self.tasks.append(task)
+            self.sent += 1
+        return True
+
+    def close(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join()
+        self.conn.close()
+
+
+def _results(files: list[str], order: list[int], workers: int, depth: int = DEPTH,
+             files_per_worker: int = FILES_PER_WORKER) -> Iterator[tuple[int, dict]]:
+    """(index into ``files``, audit_file result) for every file, as they finish, taking files in ``order``.
+
+    Each of ``workers`` processes holds at most ``depth`` files, so at most ``workers × depth`` are in
+    flight and every worker always has the next file at hand. A worker that dies (its per-file CPU or
+    wall-clock budget, out of memory) fails only the file it was parsing: the file it held next goes back
+    to the queue and a new worker takes its place.
     """
-    window_size = 4 * workers
-    pending = iter(files)
-    exhausted = False
-    while not exhausted:
-        executor = ProcessPoolExecutor(max_workers=workers, initializer=bound_worker)
-        window: deque = deque()
-        submitted = 0
-        try:
-            while True:
-                while len(window) < window_size and submitted < FILES_PER_POOL and not exhausted:
-                    path = next(pending, None)
-                    if path is None:
-                        exhausted = True
-                        break
-                    window.append((path, executor.submit(audit_file, path)))
-                    submitted += 1
-                if not window:
+    ctx = multiprocessing.get_context("fork")  # workers inherit the imported parsers
+    pending = deque(order)
+    workers = max(1, workers)
+    pool: list[_Worker] = []
+    stillborn = 0
+    try:
+        while True:
+            active = [w for w in pool if not w.retiring and not w.broken]
+            while len(active) < workers and len(pending) > sum(depth - len(w.tasks) for w in active):
+                active.append(_Worker(ctx))
+                pool.append(active[-1])
+            # Files held by retiring workers count too: never more than workers × depth in flight.
+            room = workers * depth - sum(len(w.tasks) for w in pool)
+            while room > 0 and pending:
+                ready = [w for w in active if len(w.tasks) < depth and not w.retiring and not w.broken]
+                if not ready:
                     break
-                path, future = window.popleft()
+                w = min(ready, key=lambda w: len(w.tasks))  # the least busy first
+                idx = pending.popleft()
+                if not w.send((idx, files[idx])):
+                    pending.appendleft(idx)
+                    w.broken = True
+                    continue
+                room -= 1
+                if w.sent >= files_per_worker:
+                    w.retiring = True
+                    w.broken = not w.send(None)
+            waiting = {w.conn: w for w in pool if w.tasks or w.retiring or w.broken}
+            if not waiting:
+                break  # nothing in flight and nothing pending
+            for conn in wait(list(waiting)):
+                w = waiting[conn]
                 try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    # A worker died (e.g. out of memory) and took every unfinished task with it: retry
-                    # this file alone to learn whether it is the culprit, then go on in a fresh pool.
-                    executor.shutdown(wait=False, cancel_futures=True)
-                    result = _audit_alone(path)
-                    executor = ProcessPoolExecutor(max_workers=workers, initializer=bound_worker)
-                    retry = [p for p, _ in window]
-                    window.clear()
-                    for p in retry:
-                        window.append((p, executor.submit(audit_file, p)))
-                yield result
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+                    idx, result = conn.recv()
+                except (EOFError, OSError):  # the worker is gone (retired, or killed by a limit)
+                    pool.remove(w)
+                    w.close()
+                    stillborn = stillborn + 1 if w.broken and not w.answered else 0
+                    if stillborn > 3 * workers:  # workers die before reading a file: never loop for ever
+                        raise ReportError("无法启动审查进程（系统资源不足？），请稍后再试")
+                    if w.tasks:
+                        idx, path = w.tasks.popleft()
+                        pending.extendleft(reversed([i for i, _ in w.tasks]))
+                        yield idx, {"file": path, "ok": False, "reason": TOO_COMPLEX}
+                    continue
+                w.tasks.popleft()
+                w.answered = True
+                yield idx, result
+    finally:
+        for w in pool:
+            w.close()
 
 
-def _audit_alone(path: str) -> dict:
-    with ProcessPoolExecutor(max_workers=1, initializer=bound_worker) as solo:
-        try:
-            return solo.submit(audit_file, path).result()
-        except BrokenProcessPool:  # killed by a limit (or crashed) on this file alone
-            return {"file": path, "ok": False, "reason": TOO_COMPLEX}
+# -- results on disk ---------------------------------------------------------------------------------
+class _Store:
+    """Every result as it arrives, in a temporary SQLite file: summary rows, findings and the cells of
+    the cross-year rules, keyed by the file's place in the input. The caller keeps nothing per file, and
+    the output is written from here in input order whatever order the files finished in."""
+
+    def __init__(self, path: str):
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.executescript("""
+            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4096; BEGIN;
+            CREATE TABLE rows(idx INTEGER PRIMARY KEY, file, agency, year, layout, ok, errors, warnings, reason);
+            CREATE TABLE findings(idx INTEGER, file, rule, severity, cells, message);
+            CREATE INDEX findings_idx ON findings(idx);
+            CREATE TABLE years(agency TEXT, year INTEGER, idx INTEGER, suffix TEXT, entry TEXT,
+                               PRIMARY KEY (agency, year));
+            CREATE INDEX years_suffix ON years(suffix, year);
+        """)
+
+    def add(self, idx: int, res: dict) -> None:
+        if not res["ok"]:
+            self.db.execute("INSERT INTO rows VALUES (?,?,?,?,?,?,0,0,?)",
+                            (idx, res["file"], "", "", "", "否", res["reason"]))
+            return
+        findings = res["findings"]
+        errors = sum(f["severity"] == ERROR for f in findings)
+        self.db.execute("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?)",
+                        (idx, res["file"], res["agency"] or "", res["year"] or "", f"{res['layout']}年版", "是",
+                         errors, len(findings) - errors, ""))
+        self._findings(idx, res["file"], findings)
+        if res["agency"] and res["year"]:
+            agency = res["agency"].strip()
+            entry = json.dumps({k: res[k] for k in ("file", "agency", "year", "layout", "other_collapsed", "cross")},
+                               ensure_ascii=False)
+            # First file in input order wins for an agency-year (the same report in several formats).
+            self.db.execute("INSERT INTO years VALUES (?,?,?,?,?) ON CONFLICT(agency, year) DO UPDATE SET "
+                            "idx=excluded.idx, entry=excluded.entry WHERE excluded.idx < years.idx",
+                            (agency, res["year"], idx, agency[-AGENCY_SUFFIX:], entry))
+
+    def _findings(self, idx: int, file: str, findings: list[dict]) -> None:
+        self.db.executemany("INSERT INTO findings VALUES (?,?,?,?,?,?)", [
+            (idx, file, f["rule"], SEVERITY_LABELS[f["severity"]], ", ".join(f["cells"]), f["message"])
+            for f in findings])
+
+    def cross_year(self) -> None:
+        """The cross-year rules where the same agency appears in consecutive years, one agency-year at a
+        time (two entries in memory)."""
+        lookup = self.db.cursor()
+        for agency, year, idx, entry in self.db.execute("SELECT agency, year, idx, entry FROM years "
+                                                        "ORDER BY agency, year"):
+            prev = self._previous(lookup, agency, year)
+            if not prev:
+                continue
+            entry = json.loads(entry)
+            found = []
+            for f in check_cross_year(_cross_report(entry), _cross_report(prev)):
+                d = f.to_dict()
+                d["message"] += f"（上年报告：{prev['file']}）"
+                found.append(d)
+            if found:
+                self._findings(idx, entry["file"], found)
+                errors = sum(f["severity"] == ERROR for f in found)
+                self.db.execute("UPDATE rows SET errors = errors + ?, warnings = warnings + ? WHERE idx = ?",
+                                (errors, len(found) - errors, idx))
+
+    def _previous(self, cur, agency: str, year: int) -> dict | None:
+        """Last year's entry of the same agency: the same name, or else the one name that is a longer or
+        shorter form of it ("洪泽区人民政府" / "淮安市洪泽区人民政府"), never a guess among several."""
+        row = cur.execute("SELECT entry FROM years WHERE agency = ? AND year = ?", (agency, year - 1)).fetchone()
+        if row or len(agency) < AGENCY_SUFFIX:
+            return json.loads(row[0]) if row else None
+        names = [(a, e) for a, e in cur.execute("SELECT agency, entry FROM years WHERE suffix = ? AND year = ?",
+                                                (agency[-AGENCY_SUFFIX:], year - 1))
+                 if a.endswith(agency) or agency.endswith(a)]
+        return json.loads(names[0][1]) if len(names) == 1 else None
+
+    def totals(self) -> tuple[int, int]:
+        errors, warnings = self.db.execute("SELECT TOTAL(errors), TOTAL(warnings) FROM rows").fetchone()
+        return int(errors), int(warnings)
+
+    def rows(self) -> Iterator[list]:
+        for row in self.db.execute("SELECT file, agency, year, layout, ok, errors, warnings, reason FROM rows "
+                                   "ORDER BY idx"):
+            yield list(row)
+
+    def findings(self) -> Iterator[list]:
+        for row in self.db.execute("SELECT file, rule, severity, cells, message FROM findings ORDER BY idx, rowid"):
+            yield list(row)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def run_audit(paths: list[str], out: str | Path, progress: IO[str] | None = sys.stderr,
               workers: int | None = None) -> AuditSummary:
-    """Audit every report under ``paths`` and write ``out`` (.xlsx or .html). ReportError: nothing to do."""
+    """Audit every report under ``paths`` and write ``out`` (.xlsx or .html). ReportError: nothing to do.
+
+    Files are parsed largest first (a big PDF started last would leave the other cores idle at the end);
+    the output lists them in input order.
+    """
     out = Path(out)
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "html", "htm"):
@@ -297,61 +456,48 @@ def run_audit(paths: list[str], out: str | Path, progress: IO[str] | None = sys.
     if missing and not files and len(missing) == len(paths):
         raise ReportError("找不到要审查的文件或文件夹：" + "、".join(missing))
     summary = AuditSummary(files=len(files), missing=tuple(missing))
-    rows: list[list] = []
-    index: dict[str, int] = {}
-    agency_years: dict[tuple[str, int], dict] = {}
+    order = sorted(range(len(files)), key=lambda i: -_size(files[i]))
     bar = Progress(len(files), progress)
-    from . import parsers  # noqa: F401 - imported once here, shared by every forked worker
+    _preload()
 
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        def spill(file: str, f: dict) -> None:
-            rows[index[file]][5 if f["severity"] == ERROR else 6] += 1
-            spool.write(json.dumps([file, f["rule"], SEVERITY_LABELS[f["severity"]], ", ".join(f["cells"]), f["message"]],
-                                   ensure_ascii=False) + "\n")
-
-        for res in _results(files, workers or os.cpu_count() or 1):
-            index[res["file"]] = len(rows)
-            if not res["ok"]:
-                summary.failed += 1
-                rows.append([res["file"], "", "", "", "否", 0, 0, res["reason"]])
-                if progress:
-                    progress.write(f"\n无法读取 {res['file']}：{res['reason']}\n" if bar.tty else
-                                   f"无法读取 {res['file']}：{res['reason']}\n")
-            else:
-                summary.parsed += 1
-                rows.append([res["file"], res["agency"] or "", res["year"] or "", f"{res['layout']}年版", "是", 0, 0, ""])
-                for f in res["findings"]:
-                    spill(res["file"], f)
-                if res["agency"] and res["year"]:
-                    # First file wins for an agency-year (the same report in several formats).
-                    agency_years.setdefault((res["agency"].strip(), res["year"]), {
-                        k: res[k] for k in ("file", "agency", "year", "layout", "other_collapsed", "cross")})
-            bar.advance(summary.failed)
-
-        # Cross-year rules where the same agency appears in consecutive years.
-        by_suffix: dict[tuple[str, int], list[str]] = {}
-        for agency, year in agency_years:
-            by_suffix.setdefault((agency[-AGENCY_SUFFIX:], year), []).append(agency)
-        for (agency, year), entry in sorted(agency_years.items()):
-            prev = _previous(agency_years, by_suffix, agency, year)
-            if prev:
-                for f in check_cross_year(_cross_report(entry), _cross_report(prev)):
-                    d = f.to_dict()
-                    d["message"] += f"（上年报告：{prev['file']}）"
-                    spill(entry["file"], d)
-        summary.errors = sum(r[5] for r in rows)
-        summary.warnings = sum(r[6] for r in rows)
-        spool.seek(0)
-        findings = (json.loads(line) for line in spool)
-        with atomic_output(out) as tmp:
-            if fmt == "xlsx":
-                _write_xlsx(tmp, rows, findings)
-            else:
-                _write_html(tmp, rows, findings, summary)
+    with tempfile.TemporaryDirectory(prefix="gongkai-audit-") as tmpdir:
+        store = _Store(os.path.join(tmpdir, "audit.sqlite3"))
+        try:
+            for idx, res in _results(files, order, workers or os.cpu_count() or 1):
+                store.add(idx, res)
+                if res["ok"]:
+                    summary.parsed += 1
+                else:
+                    summary.failed += 1
+                    if progress:
+                        progress.write(f"\n无法读取 {res['file']}：{res['reason']}\n" if bar.tty else
+                                       f"无法读取 {res['file']}：{res['reason']}\n")
+                bar.advance(summary.failed)
+            store.cross_year()
+            summary.errors, summary.warnings = store.totals()
+            with atomic_output(out) as tmp:
+                if fmt == "xlsx":
+                    _write_xlsx(tmp, store.rows(), store.findings())
+                else:
+                    _write_html(tmp, store.rows(), store.findings(), summary)
+        finally:
+            store.db.close()
     return summary
 
 
-def _write_xlsx(path: str, rows: list[list], findings: Iterator[list]) -> None:
+def _preload() -> None:
+    """Import every parser and its libraries once, here: forked workers start with them loaded instead
+    of importing them again each time a worker is replaced."""
+    from .worker import PRELOAD
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional reader; the worker reports it per file
+            pass
+
+
+def _write_xlsx(path: str, rows: Iterator[list], findings: Iterator[list]) -> None:
     from openpyxl import Workbook
 
     from .render.spreadsheet import text_row
@@ -374,7 +520,7 @@ table{border-collapse:collapse;margin-bottom:2em;font-size:14px}th,td{border:1px
 th{background:#eee}tr.fail td{background:#fdecea}td.n{text-align:right}"""
 
 
-def _write_html(path: str, rows: list[list], findings: Iterator[list], summary: AuditSummary) -> None:
+def _write_html(path: str, rows: Iterator[list], findings: Iterator[list], summary: AuditSummary) -> None:
     e = html.escape
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>年度报告审查结果</title>'

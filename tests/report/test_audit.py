@@ -138,21 +138,26 @@ def test_audit_unwritable_output_exits_2(folder, tmp_path):
         assert not out.exists()
 
 
-def test_previous_year_matches_longer_or_shorter_agency_name():
-    from gongkai.report.audit import AGENCY_SUFFIX, _previous
+def test_previous_year_matches_longer_or_shorter_agency_name(tmp_path):
+    from gongkai.report.audit import _Store
 
-    years = {("洪泽区人民政府", 2023): {"file": "a"}, ("金湖县人民政府", 2023): {"file": "c"},
-             ("淮安市洪泽区人民政府", 2024): {"file": "b"}, ("某区人民政府", 2023): {"file": "d"},
-             ("甲市某区人民政府", 2023): {"file": "e"}}
-    index = {}
-    for agency, year in years:
-        index.setdefault((agency[-AGENCY_SUFFIX:], year), []).append(agency)
-    assert _previous(years, index, "淮安市洪泽区人民政府", 2024) == {"file": "a"}
-    assert _previous(years, index, "淮安市金湖县人民政府", 2024) == {"file": "c"}
-    assert _previous(years, index, "淮安市盱眙县人民政府", 2024) is None
-    assert _previous(years, index, "乙市某区人民政府", 2024) == {"file": "d"}  # exact suffix, one candidate
-    assert _previous(years, index, "洪泽区人民政府", 2025) == {"file": "b"}
-    assert _previous(years, index, "洪泽区人民政府", 2027) is None
+    store = _Store(str(tmp_path / "s.sqlite3"))
+    years = {("洪泽区人民政府", 2023): "a", ("金湖县人民政府", 2023): "c",
+             ("淮安市洪泽区人民政府", 2024): "b", ("某区人民政府", 2023): "d", ("甲市某区人民政府", 2023): "e"}
+    for idx, ((agency, year), file) in enumerate(years.items()):
+        store.add(idx, {"file": file, "ok": True, "agency": agency, "year": year, "layout": 2021,
+                        "other_collapsed": False, "findings": [], "cross": {}})
+
+    def previous(agency, year):
+        found = store._previous(store.db.cursor(), agency, year)
+        return found and found["file"]
+
+    assert previous("淮安市洪泽区人民政府", 2024) == "a"
+    assert previous("淮安市金湖县人民政府", 2024) == "c"
+    assert previous("淮安市盱眙县人民政府", 2024) is None
+    assert previous("乙市某区人民政府", 2024) == "d"  # exact suffix, one candidate
+    assert previous("洪泽区人民政府", 2025) == "b"
+    assert previous("洪泽区人民政府", 2027) is None
 
 
 def test_progress_bar_on_a_terminal_lines_otherwise():
