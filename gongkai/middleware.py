@@ -7,6 +7,10 @@
 - ``SecurityHeadersMiddleware``: ``Cache-Control: no-store`` on every page except the public portal
   and static files (staff pages, the status page, receipts and 年报体检 results hold personal data);
   in production also CSP without inline script, and Permissions-Policy.
+- ``SessionRefreshMiddleware``: the 30-minute inactivity timeout without rewriting the session row on every
+  request (an UPDATE and a commit on every staff page): a signed-in session is saved again when its last
+  save is more than ``SESSION_REFRESH_SECONDS`` old, so it ends 30 minutes (less at most that) after the
+  last request. Anonymous visitors get no session row.
 """
 from __future__ import annotations
 
@@ -159,4 +163,21 @@ class SecurityHeadersMiddleware:
         if getattr(settings, "GONGKAI_SECURITY_HEADERS", False):
             response.setdefault("Content-Security-Policy", content_security_policy())
             response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+class SessionRefreshMiddleware:
+    KEY = "_refreshed"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated and not session.modified:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now  # marks the session modified: SessionMiddleware saves it
         return response

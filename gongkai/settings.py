@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gongkai.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "gongkai.middleware.SessionRefreshMiddleware",  # after SessionMiddleware: runs before it saves
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -159,7 +160,7 @@ GONGKAI_REPORT_UPLOAD_MAX_BYTES = int(os.environ.get("GONGKAI_REPORT_UPLOAD_MAX_
 # Files per 年报体检 upload: parsed synchronously (a PDF takes a second or two), so keep batches small.
 GONGKAI_REPORT_UPLOAD_MAX_FILES = int(os.environ.get("GONGKAI_REPORT_UPLOAD_MAX_FILES", 10))
 # What one 年报体检 batch may keep in the session (the reports' canonical JSON; a real report is ~10-50 KB,
-# its prose included): the session row is rewritten on every request (SESSION_SAVE_EVERY_REQUEST).
+# its prose included).
 GONGKAI_REPORT_SESSION_MAX_BYTES = int(os.environ.get("GONGKAI_REPORT_SESSION_MAX_BYTES", 2 * 1024 * 1024))
 # Scans waiting for background OCR on 年报体检 (annual/store.py): bytes per client address and in all.
 GONGKAI_CHECK_SCAN_ADDRESS_MB = int(os.environ.get("GONGKAI_CHECK_SCAN_ADDRESS_MB", 60))
@@ -176,7 +177,8 @@ GONGKAI_LETTER_FONTS = {
 }
 
 SESSION_COOKIE_AGE = 30 * 60  # session timeout: 30 minutes of inactivity
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # gongkai.middleware.SessionRefreshMiddleware saves at most once a minute
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 TASKS = {

@@ -45,6 +45,17 @@ def on_logged_in(sender, request=None, user=None, **kwargs):
     _record_auth(user, actor=user, action="auth.login", request=request, summary=f"{user.get_username()} 登录")
 
 
+@receiver(user_logged_in, dispatch_uid="agencies.session_saved_at_login")
+def note_session_saved(sender, request=None, **kwargs):
+    """Login saves the session: the inactivity clock starts now (gongkai.middleware.SessionRefreshMiddleware)."""
+    import time
+
+    from gongkai.middleware import SessionRefreshMiddleware
+
+    if request is not None and hasattr(request, "session"):
+        request.session[SessionRefreshMiddleware.KEY] = int(time.time())
+
+
 @receiver(user_logged_out, dispatch_uid="agencies.logged_out")
 def on_logged_out(sender, request=None, user=None, **kwargs):
     if user is not None:

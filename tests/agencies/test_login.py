@@ -111,3 +111,23 @@ def test_inactive_user_cannot_log_in(client, alice):
     get_user_model().objects.filter(pk=alice.pk).update(is_active=False)
     resp = _login(client, "alice", PASSWORD)
     assert resp.status_code == 200 and "用户名或密码不正确" in resp.content.decode()
+
+
+def test_activity_keeps_the_session_alive_without_a_write_per_request(client, alice, settings):
+    """Before: the session row was rewritten on every request (SESSION_SAVE_EVERY_REQUEST)."""
+    _login(client, "alice", PASSWORD)
+    key = client.session.session_key
+    before = Session.objects.get(session_key=key).expire_date
+    for _ in range(3):  # within a minute of the last save: no write
+        assert client.get("/staff/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == before
+    # A minute later the next request saves it: the 30 minutes count from this request.
+    settings.SESSION_REFRESH_SECONDS = 0
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(minutes=5))
+    assert client.get("/staff/").status_code == 200
+    assert timedelta(minutes=29) < Session.objects.get(session_key=key).expire_date - timezone.now()
+    # Anonymous visitors still get no session row.
+    from django.test import Client
+
+    n = Session.objects.count()
+    assert Client().get("/gk/").status_code in (200, 302) and Session.objects.count() == n

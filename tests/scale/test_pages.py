@@ -57,8 +57,7 @@ STAFF_LISTS = [{}, {"year": "2024"}, {"page": "4"}, {"state": "published"}]
 
 def test_big_pages_do_not_grow_with_rows(client, city, settings):
     """The same pages before and after the agency's catalogue grows fivefold: the same queries.
-    The rate limiter's cache queries (a constant per request, tests/web/test_ratelimit.py) are left out:
-    its first hit in a window inserts where later ones update."""
+    The rate limiter is switched off: its one query per request is tested in tests/web/test_ratelimit.py."""
     settings.GONGKAI_RATE_LIMITS_ENABLED = False
     _, small, users = city
     client.force_login(users[small.pk])
