@@ -3,7 +3,6 @@ attachment, Atom feed, annual report, demo data."""
 import datetime as dt
 
 import pytest
-from django.core.management import call_command
 from lxml import etree
 
 from gongkai.applications import workflow
