@@ -287,3 +287,12 @@ def test_dead_windows_are_swept(monkeypatch):
     keys = set(RateCount.objects.values_list("key", flat=True))
     assert "rl:apply:ip:3600:0:dead" not in keys and "rl:apply:ip:3600:9999999999:live" in keys
     assert len(keys) == 1 + 2  # the live one and this request's two windows
+
+
+def test_counters_skip_the_write_ahead_log_on_postgresql():
+    """A counting commit on every portal page must not wait for a WAL flush: the table is UNLOGGED."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (SQLite has no write-ahead flush per table)")
+    with connection.cursor() as cur:
+        cur.execute("SELECT relpersistence FROM pg_class WHERE relname = 'agencies_ratecount'")
+        assert cur.fetchone()[0] == "u"
