@@ -13,8 +13,6 @@ Nothing is ever guessed: a glyph without a Unicode mapping becomes ``?`` (unread
 """
 from __future__ import annotations
 
-import io
-import logging
 import re
 import unicodedata
 from bisect import bisect_right
@@ -25,10 +23,7 @@ from typing import NamedTuple
 from ..errors import ReportError
 from ..layouts import APPEAL_GROUPS, LAYOUTS, LITIGATION_HEADER
 from ..model import Report
-
-# pdfminer logs font trouble it works around ("Could not get FontBBox from font descriptor…", dozens of
-# lines for one browser-printed PDF) through the root handler: never on the user's terminal or page.
-logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
+from .pdfium import ENCRYPTED, UNMAPPED, find_tables, open_document, read_page
 
 # -- text normalisation ------------------------------------------------------------------------
 
@@ -71,11 +66,12 @@ def normalise_text(text: str) -> str:
     text = text.translate(_RADICALS)
     if any(_needs_nfkc(ch) for ch in text):
         text = "".join(unicodedata.normalize("NFKC", ch) if _needs_nfkc(ch) else ch for ch in text)
-    # Glyphs without a ToUnicode entry come out of pdfminer as "(cid:123)": unreadable, never guessed.
+    # A glyph without a Unicode mapping (PDFium flags it, the reader puts UNMAPPED; pdfminer wrote
+    # "(cid:123)") is unreadable: "?", never a guessed character.
     return _CID.sub("?", text)
 
 
-_CID = re.compile(r"\(cid:\d+\)")
+_CID = re.compile(r"\(cid:\d+\)|" + UNMAPPED)
 
 
 def _is_wide(ch: str) -> bool:
@@ -471,50 +467,43 @@ class _Page:
     items: list[tuple[float, object]]  # (top, _Line | _Grid)
 
 
-_ENCRYPTED = "PDF 已加密（需要打开密码），无法读取；请提供未加密的文件"
-
-
-def _open(data: bytes):
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-
-    if b"%PDF-" not in data[:1024]:
-        raise ReportError("不是 PDF 文件（文件头不是 %PDF）")
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        pdf.pages  # noqa: B018 — loads the page tree now, so broken files fail here
-    except Exception as exc:  # pdfplumber wraps pdfminer's errors in PdfminerException
-        causes = [exc, *(a for a in exc.args if isinstance(a, BaseException)), exc.__cause__, exc.__context__]
-        if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes):
-            raise ReportError(_ENCRYPTED) from None
-        raise ReportError("PDF 文件已损坏或格式不正确，无法读取") from None
-    return pdf
+_ENCRYPTED = ENCRYPTED
 
 
 @dataclass
 class _TextLayer:
     chars: int = 0  # visible characters
-    unmapped: int = 0  # glyphs without a Unicode mapping ("(cid:N)")
+    unmapped: int = 0  # glyphs without a Unicode mapping (read as "?")
     images: int = 0
 
 
+class _Table(NamedTuple):
+    cells: list[tuple[float, float, float, float]]
+
+
 def _read_pages(data: bytes, progress=None) -> tuple[list[_Page], _TextLayer]:
-    pdf = _open(data)
+    pdf = open_document(data)
     pages: list[_Page] = []
     layer = _TextLayer()
     try:
-        total = len(pdf.pages)
-        for page in pdf.pages:
+        total = len(pdf)
+        for index in range(total):
             if progress:
-                progress(page.page_number - 1, total)
-            chars = [c for c in page.chars if c["text"].strip()]
+                progress(index, total)
+            page = pdf[index]
+            try:
+                content = read_page(page)
+            finally:
+                page.close()
+            page_no = index + 1
+            chars = content.chars
             layer.chars += len(chars)
-            layer.unmapped += sum(1 for c in chars if c["text"].startswith("(cid:"))
-            layer.images += len(page.images)
+            layer.unmapped += content.unmapped
+            layer.images += content.images
             items: list[tuple[float, object]] = []
-            vedges = page.vertical_edges
-            for table in page.find_tables():
-                grid, rest, cell_chars = _build_grid(table, chars, page.page_number, vedges)
+            vedges = [e for e in content.edges if e["orientation"] == "v"]
+            for cells in find_tables(content.edges):
+                grid, rest, cell_chars = _build_grid(_Table(cells), chars, page_no, vedges)
                 if not grid.rows or not _is_data_table(grid):
                     continue  # a ruled frame around prose: its characters stay free text
                 moved = _split_prose_rows(grid)
@@ -523,7 +512,7 @@ def _read_pages(data: bytes, progress=None) -> tuple[list[_Page], _TextLayer]:
             for line in _chars_to_lines(chars):
                 items.append((line.top, line))
             items.sort(key=lambda it: it[0])  # stable: rows of a framed paragraph keep their order
-            pages.append(_Page(page.page_number, float(page.width), float(page.height), items))
+            pages.append(_Page(page_no, content.width, content.height, items))
         if progress:
             progress(total, total)
     except ReportError:

@@ -1,0 +1,296 @@
+"""Positioned characters, ruling edges and ruled tables of a PDF page, read with PDFium (pypdfium2).
+
+This replaces pdfplumber/pdfminer as the reader under ``pdf.py`` (pdfminer's pure-Python content
+interpreter was 93% of a parse). Its output has pdfplumber's shapes, so ``pdf.py`` is unchanged above it:
+
+- characters as dicts ``text, x0, x1, top, bottom, size`` in top-down page coordinates (pdfplumber's
+  ``top``/``bottom``), from PDFium's loose character box (origin, advance width, font ascent/descent:
+  pdfminer's box, not the tight glyph outline);
+- edges (``x0, x1, top, bottom, width, height, orientation``) built from every painted path the way
+  pdfminer classifies them: a two-point subpath is a line, a closed axis-aligned four-point subpath a
+  rectangle (four edges, so filled thin rectangles drawn by browsers are rules), anything else a curve
+  whose axis-aligned point pairs are edges;
+- tables from those edges through pdfplumber's own pure geometry (``merge_edges``,
+  ``edges_to_intersections``, ``intersections_to_cells``, ``cells_to_tables``, default settings of the
+  "lines" strategy), so a page yields the same cells as ``page.find_tables()`` did.
+
+The ctypes calls per character are the cost: the page text comes in one ``FPDFText_GetText`` call and
+each visible character costs one box call and one font-size call (a mapping-error call only where the
+text says the glyph may be unmapped).
+"""
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from ..errors import ReportError
+
+ENCRYPTED = "PDF 已加密（需要打开密码），无法读取；请提供未加密的文件"
+BROKEN = "PDF 文件已损坏或格式不正确，无法读取"
+
+_BEZIER = pdfium_c.FPDF_SEGMENT_BEZIERTO
+_MOVE = pdfium_c.FPDF_SEGMENT_MOVETO
+_PATH = pdfium_c.FPDF_PAGEOBJ_PATH
+_FORM = pdfium_c.FPDF_PAGEOBJ_FORM
+_IMAGE = pdfium_c.FPDF_PAGEOBJ_IMAGE
+# PDFium puts the character code where a glyph has no Unicode mapping, and flags it; pdfminer wrote
+# "(cid:N)". Both are unreadable: the caller turns them into "?", never into a guessed character.
+UNMAPPED = "\ufffd"
+
+
+def open_document(data: bytes) -> pdfium.PdfDocument:
+    """Open a PDF, or raise ``ReportError`` with the user's reason (encrypted, damaged)."""
+    if b"%PDF-" not in data[:1024]:
+        raise ReportError("不是 PDF 文件（文件头不是 %PDF）")
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            raise ReportError(ENCRYPTED) from None
+        raise ReportError(BROKEN) from None
+    except Exception:
+        raise ReportError(BROKEN) from None
+    return pdf
+
+
+@dataclass
+class PageContent:
+    width: float
+    height: float
+    chars: list[dict]  # visible characters (no whitespace)
+    edges: list[dict] = field(default_factory=list)
+    images: int = 0
+    unmapped: int = 0
+
+
+def read_page(page: pdfium.PdfPage) -> PageContent:
+    """Characters, edges and image count of one page."""
+    raw = page.raw
+    box = _mediabox(raw)
+    x_off, y_top = box[0], box[3]
+    content = PageContent(width=box[2] - box[0], height=box[3] - box[1], chars=[])
+    textpage = pdfium_c.FPDFText_LoadPage(raw)
+    if not textpage:
+        raise ReportError("PDF 页面内容无法解析：文字层")
+    try:
+        content.chars, content.unmapped = _chars(textpage, x_off, y_top)
+    finally:
+        pdfium_c.FPDFText_ClosePage(textpage)
+    edges: list[dict] = []
+    content.images = _walk(raw, None, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), x_off, y_top, edges)
+    content.edges = edges
+    return content
+
+
+def _mediabox(raw) -> tuple[float, float, float, float]:
+    l, b, r, t = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    if pdfium_c.FPDFPage_GetMediaBox(raw, l, b, r, t):
+        x0, x1 = sorted((l.value, r.value))
+        y0, y1 = sorted((b.value, t.value))
+        return x0, y0, x1, y1
+    return 0.0, 0.0, pdfium_c.FPDF_GetPageWidthF(raw), pdfium_c.FPDF_GetPageHeightF(raw)
+
+
+def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
+    n = pdfium_c.FPDFText_CountChars(textpage)
+    if n <= 0:
+        return [], 0
+    buf = (ctypes.c_ushort * (n * 2 + 1))()
+    got = pdfium_c.FPDFText_GetText(textpage, 0, n, buf)
+    text = ctypes.string_at(buf, max(got - 1, 0) * 2).decode("utf-16-le", errors="replace")
+    if len(text) != n:
+        # Characters outside the BMP come as surrogate pairs: index by character, not by UTF-16 unit.
+        get = pdfium_c.FPDFText_GetUnicode
+        text = "".join(chr(get(textpage, i)) for i in range(n))
+    rect = pdfium_c.FS_RECTF()
+    rect_p = ctypes.byref(rect)
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    ox_p, oy_p = ctypes.byref(ox), ctypes.byref(oy)
+    matrix = pdfium_c.FS_MATRIX()
+    matrix_p = ctypes.byref(matrix)
+    loose, origin = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin
+    font_size, get_matrix = pdfium_c.FPDFText_GetFontSize, pdfium_c.FPDFText_GetMatrix
+    map_error, text_object = pdfium_c.FPDFText_HasUnicodeMapError, pdfium_c.FPDFText_GetTextObject
+    descent_of: dict[int, float] = {}  # text object → its font's descent per unit of font size
+    chars: list[dict] = []
+    unmapped = 0
+    for i, ch in enumerate(text):
+        if ch.isspace() or ch == "\x00" or ch == "\ufffe":
+            continue
+        # An unmapped glyph reads as its character code: any code point, a digit included.
+        if map_error(textpage, i):
+            ch = UNMAPPED
+            unmapped += 1
+        # pdfminer's box (what pdf.py's thresholds were tuned on): x0 at the origin, one font size
+        # high from the descent line, as wide as the advance. The font size is Tf scaled by the text
+        # matrix and CTM.
+        origin(textpage, i, ox_p, oy_p)
+        get_matrix(textpage, i, matrix_p)
+        size = font_size(textpage, i) * (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
+        obj = ctypes.cast(text_object(textpage, i), ctypes.c_void_p).value or 0
+        descent = descent_of.get(obj)
+        if descent is None:
+            descent = descent_of[obj] = _descent(obj)
+        x0 = ox.value
+        loose(textpage, i, rect_p)
+        if rect.right - rect.left > 3 * size:
+            # Vertical writing (Identity-V): PDFium's loose box is unusable (hundreds of points wide)
+            # and its origin is the top left corner of the glyph's em square, which is pdfminer's box.
+            top = y_top - oy.value - size
+            chars.append({"text": ch, "x0": x0 - x_off, "x1": x0 + size - x_off, "top": top, "bottom": top + size,
+                          "size": size})
+            continue
+        if abs(rect.left - x0) < 0.05:
+            x1 = rect.right
+        else:
+            # PDFium gives the tight glyph box for some characters (the CJK radicals it normalises):
+            # an ideograph advances one em.
+            x1 = x0 + size if ch > "\u2e7f" else max(rect.right, x0)
+        bottom = y_top - oy.value - descent * size
+        chars.append({"text": ch, "x0": x0 - x_off, "x1": x1 - x_off, "top": bottom - size, "bottom": bottom,
+                      "size": size})
+    return chars, unmapped
+
+
+def _descent(obj: int) -> float:
+    """The font's descent (negative) per unit of font size, as the font declares it."""
+    if not obj:
+        return 0.0
+    font = pdfium_c.FPDFTextObj_GetFont(ctypes.cast(obj, pdfium_c.FPDF_PAGEOBJECT))
+    value = ctypes.c_float()
+    if not font or not pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), ctypes.byref(value)):
+        return 0.0
+    return value.value / 1000.0
+
+
+def _mul(m, n):
+    """m then n (PDF row-vector convention: p' = p·m·n)."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], depth: int = 0) -> int:
+    """Edges of every path object (into ``edges``), through form XObjects; returns the image count."""
+    if depth > 12:
+        return 0
+    if form is None:
+        count, get = pdfium_c.FPDFPage_CountObjects(page_raw), (lambda i: pdfium_c.FPDFPage_GetObject(page_raw, i))
+    else:
+        count, get = pdfium_c.FPDFFormObj_CountObjects(form), (lambda i: pdfium_c.FPDFFormObj_GetObject(form, i))
+    images = 0
+    m = pdfium_c.FS_MATRIX()
+    for i in range(count):
+        obj = get(i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == _IMAGE:
+            images += 1
+        elif kind == _PATH or kind == _FORM:
+            pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+            mat = _mul((m.a, m.b, m.c, m.d, m.e, m.f), ctm)
+            if kind == _FORM:
+                images += _walk(page_raw, obj, mat, x_off, y_top, edges, depth + 1)
+            else:
+                _path_edges(obj, mat, x_off, y_top, edges)
+    return images
+
+
+def _path_edges(obj, mat, x_off: float, y_top: float, edges: list[dict]) -> None:
+    """Split a path into subpaths and classify each like pdfminer's ``paint_path``."""
+    n = pdfium_c.FPDFPath_CountSegments(obj)
+    if n <= 0:
+        return
+    a, b, c, d, e, f = mat
+    x, y = ctypes.c_float(), ctypes.c_float()
+    get_seg, get_pt = pdfium_c.FPDFPath_GetPathSegment, pdfium_c.FPDFPathSegment_GetPoint
+    get_type, get_close = pdfium_c.FPDFPathSegment_GetType, pdfium_c.FPDFPathSegment_GetClose
+    subpaths: list[tuple[str, list[tuple[float, float]]]] = []
+    shape: list[str] = []
+    pts: list[tuple[float, float]] = []
+    bezier = 0
+    for i in range(n):
+        seg = get_seg(obj, i)
+        kind = get_type(seg)
+        get_pt(seg, x, y)
+        px, py = x.value, y.value
+        pt = (a * px + c * py + e - x_off, y_top - (b * px + d * py + f))
+        if kind == _MOVE:
+            if shape:
+                subpaths.append(("".join(shape), pts))
+            shape, pts, bezier = ["m"], [pt], 0
+        elif kind == _BEZIER:
+            bezier += 1
+            if bezier == 3:  # one "c": two control points, then its end point
+                shape.append("c")
+                pts.append(pt)
+                bezier = 0
+        else:
+            shape.append("l")
+            pts.append(pt)
+        if get_close(seg) and shape:
+            shape.append("h")
+            pts.append(pts[0])
+    if shape:
+        subpaths.append(("".join(shape), pts))
+    for shape_s, pts in subpaths:
+        _classify(shape_s, pts, edges)
+
+
+def _classify(shape: str, pts: list[tuple[float, float]], edges: list[dict]) -> None:
+    if len(shape) < 2 or shape[0] != "m":
+        return  # a lone "m" paints nothing (pdfminer drops it too)
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts = pts[:-1]
+    if shape in ("mlh", "ml"):
+        (x0, t0), (x1, t1) = pts[0], pts[1]
+        left, right, top, bottom = min(x0, x1), max(x0, x1), min(t0, t1), max(t0, t1)
+        # pdfplumber: a line is horizontal only when exactly flat; every other line is "v".
+        edges.append(_edge("h" if top == bottom else "v", left, right, top, bottom, "line"))
+        return
+    if shape in ("mlllh", "mllll"):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        if pts[0] == pts[4] and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
+                                 or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
+            left, right = min(x0, x2), max(x0, x2)
+            top, bottom = min(y0, y2), max(y0, y2)
+            edges.append(_edge("h", left, right, top, top, "rect_edge", right - left))
+            edges.append(_edge("h", left, right, bottom, bottom, "rect_edge", right - left))
+            edges.append(_edge("v", left, left, top, bottom, "rect_edge", height=bottom - top))
+            edges.append(_edge("v", right, right, top, bottom, "rect_edge", height=bottom - top))
+            return
+    for (x0, t0), (x1, t1) in zip(pts, pts[1:]):
+        orient = "v" if x0 == x1 else ("h" if t0 == t1 else None)
+        if orient:
+            edges.append(_edge(orient, min(x0, x1), max(x0, x1), min(t0, t1), max(t0, t1), "curve_edge"))
+
+
+def _edge(orientation: str, x0: float, x1: float, top: float, bottom: float, kind: str,
+          width: float | None = None, height: float | None = None) -> dict:
+    return {"x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+            "width": x1 - x0 if width is None else width, "height": bottom - top if height is None else height,
+            "orientation": orientation, "object_type": kind}
+
+
+def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
+    """Cells ``(x0, top, x1, bottom)`` of each ruled table: pdfplumber's "lines" strategy with its
+    default settings, on our edges (its geometry is pure Python over dicts)."""
+    from pdfplumber.table import (
+        TableSettings, cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges,
+    )
+    from pdfplumber.utils import filter_edges
+
+    s = TableSettings.resolve(None)
+    v = filter_edges(edges, "v", min_length=s.edge_min_length_prefilter)
+    h = filter_edges(edges, "h", min_length=s.edge_min_length_prefilter)
+    merged = merge_edges(v + h, snap_x_tolerance=s.snap_x_tolerance, snap_y_tolerance=s.snap_y_tolerance,
+                         join_x_tolerance=s.join_x_tolerance, join_y_tolerance=s.join_y_tolerance)
+    merged = filter_edges(merged, min_length=s.edge_min_length)
+    if not merged:
+        return []
+    points = edges_to_intersections(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
+    return [group for group in cells_to_tables(intersections_to_cells(points))]
