@@ -160,8 +160,15 @@ def _descent(obj: int) -> float:
     if not obj:
         return 0.0
     font = pdfium_c.FPDFTextObj_GetFont(ctypes.cast(obj, pdfium_c.FPDF_PAGEOBJECT))
+    if not font:
+        return 0.0
+    # A Type 3 font (the only kind without /BaseFont; browsers print CJK text in them) declares no
+    # descent: pdfminer took 0, PDFium measures the glyph procedures. 0 keeps pdfminer's boxes, and
+    # with them the line and cell splits pdf.py was tuned on.
+    if pdfium_c.FPDFFont_GetBaseFontName(font, None, 0) <= 1:
+        return 0.0
     value = ctypes.c_float()
-    if not font or not pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), ctypes.byref(value)):
+    if not pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), ctypes.byref(value)):
         return 0.0
     return value.value / 1000.0
 
