@@ -109,14 +109,14 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
     rect_p = ctypes.byref(rect)
     ox, oy = ctypes.c_double(), ctypes.c_double()
     ox_p, oy_p = ctypes.byref(ox), ctypes.byref(oy)
-    matrix = pdfium_c.FS_MATRIX()
-    matrix_p = ctypes.byref(matrix)
-    loose, origin = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin
-    font_size, get_matrix = pdfium_c.FPDFText_GetFontSize, pdfium_c.FPDFText_GetMatrix
-    map_error, text_object = pdfium_c.FPDFText_HasUnicodeMapError, pdfium_c.FPDFText_GetTextObject
-    descent_of: dict[int, float] = {}  # text object → its font's descent per unit of font size
+    loose, origin, map_error = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin, pdfium_c.FPDFText_HasUnicodeMapError
+    object_at = _OBJECT_AT
     chars: list[dict] = []
+    append = chars.append
     unmapped = 0
+    last = -1
+    size = height = miner_descent = 0.0
+    type3 = False
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00" or ch == "\ufffe":
             continue
@@ -124,53 +124,74 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
         if map_error(textpage, i):
             ch = UNMAPPED
             unmapped += 1
-        # pdfminer's box (what pdf.py's thresholds were tuned on): x0 at the origin, one font size
-        # high from the descent line, as wide as the advance. The font size is Tf scaled by the text
-        # matrix and CTM.
-        origin(textpage, i, ox_p, oy_p)
-        get_matrix(textpage, i, matrix_p)
-        size = font_size(textpage, i) * (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
-        obj = ctypes.cast(text_object(textpage, i), ctypes.c_void_p).value or 0
-        descent = descent_of.get(obj)
-        if descent is None:
-            descent = descent_of[obj] = _descent(obj)
-        x0 = ox.value
+        obj = object_at(textpage, i) or 0
+        if obj != last:
+            # Size and font metrics belong to the text object: asked once per object, not per character.
+            last = obj
+            size, height, miner_descent, type3 = _metrics(textpage, i) if obj else (0.0, -1.0, 0.0, False)
         loose(textpage, i, rect_p)
-        if rect.right - rect.left > 3 * size:
-            # Vertical writing (Identity-V): PDFium's loose box is unusable (hundreds of points wide)
-            # and its origin is the top left corner of the glyph's em square, which is pdfminer's box.
-            top = y_top - oy.value - size
-            chars.append({"text": ch, "x0": x0 - x_off, "x1": x0 + size - x_off, "top": top, "bottom": top + size,
-                          "size": size})
+        origin(textpage, i, ox_p, oy_p)
+        # pdfminer's box (what pdf.py's thresholds were tuned on): x0 at the origin, as wide as the
+        # advance, one font size high from the descent line. Where PDFium's loose box is what it says
+        # (it starts at the origin, as high as the font's ascent - descent), its width is the advance.
+        if abs(rect.left - ox.value) < 0.05 and abs(rect.top - rect.bottom - height) < 0.05 and rect.right - rect.left <= 3 * size:
+            bottom = y_top - oy.value - miner_descent * size
+            # A Type 3 glyph's loose box is its drawing's bounds, not its advance: an ideograph
+            # advances one em.
+            x1 = rect.left + size if type3 and ch > "\u2e7f" else rect.right
+            append({"text": ch, "x0": rect.left - x_off, "x1": x1 - x_off, "top": bottom - size,
+                    "bottom": bottom, "size": size})
             continue
-        if abs(rect.left - x0) < 0.05:
-            x1 = rect.right
-        else:
-            # PDFium gives the tight glyph box for some characters (the CJK radicals it normalises):
-            # an ideograph advances one em.
-            x1 = x0 + size if ch > "\u2e7f" else max(rect.right, x0)
-        bottom = y_top - oy.value - descent * size
-        chars.append({"text": ch, "x0": x0 - x_off, "x1": x1 - x_off, "top": bottom - size, "bottom": bottom,
-                      "size": size})
+        # Not the loose box: PDFium gives the tight glyph box for characters it normalised (a CJK
+        # radical read as the ordinary ideograph), and an unusable one for vertical writing.
+        if not size:
+            size = _size(textpage, i)
+        x0 = ox.value
+        if rect.right - rect.left > 3 * size:
+            # Vertical writing (Identity-V): the origin is the top left corner of the glyph's em square,
+            # which is pdfminer's box.
+            top = y_top - oy.value - size
+            append({"text": ch, "x0": x0 - x_off, "x1": x0 + size - x_off, "top": top, "bottom": top + size,
+                     "size": size})
+            continue
+        # An ideograph advances one em.
+        x1 = x0 + size if ch > "\u2e7f" else max(rect.right, x0)
+        bottom = y_top - oy.value - miner_descent * size
+        append({"text": ch, "x0": x0 - x_off, "x1": x1 - x_off, "top": bottom - size, "bottom": bottom,
+                "size": size})
     return chars, unmapped
 
 
-def _descent(obj: int) -> float:
-    """The font's descent (negative) per unit of font size, as the font declares it."""
-    if not obj:
-        return 0.0
-    font = pdfium_c.FPDFTextObj_GetFont(ctypes.cast(obj, pdfium_c.FPDF_PAGEOBJECT))
+# FPDFText_GetTextObject returning a plain address (pypdfium2's binding returns a pointer object, whose
+# conversion costs more than the call): the identity of the text object under each character.
+_OBJECT_AT = ctypes.CFUNCTYPE(ctypes.c_void_p, *pdfium_c.FPDFText_GetTextObject.argtypes)(
+    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value)
+
+
+def _size(textpage, i: int) -> float:
+    """pdfminer's size: the font size in page units (Tf scaled by the text matrix and CTM)."""
+    matrix = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFText_GetMatrix(textpage, i, ctypes.byref(matrix))
+    return pdfium_c.FPDFText_GetFontSize(textpage, i) * (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
+
+
+def _metrics(textpage, i: int) -> tuple[float, float, float, bool]:
+    """Of the text object under character ``i``: size, PDFium's loose box height, pdfminer's descent
+    (per unit of size, negative) and whether the font is a Type 3 font."""
+    size = _size(textpage, i)
+    font = pdfium_c.FPDFTextObj_GetFont(pdfium_c.FPDFText_GetTextObject(textpage, i))
     if not font:
-        return 0.0
+        return size, -1.0, 0.0, False
+    ascent, descent = ctypes.c_float(), ctypes.c_float()
+    if not (pdfium_c.FPDFFont_GetAscent(font, ctypes.c_float(1000.0), ctypes.byref(ascent))
+            and pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), ctypes.byref(descent))):
+        return size, -1.0, 0.0, False
+    a, d = ascent.value / 1000.0, descent.value / 1000.0
     # A Type 3 font (the only kind without /BaseFont; browsers print CJK text in them) declares no
     # descent: pdfminer took 0, PDFium measures the glyph procedures. 0 keeps pdfminer's boxes, and
     # with them the line and cell splits pdf.py was tuned on.
-    if pdfium_c.FPDFFont_GetBaseFontName(font, None, 0) <= 1:
-        return 0.0
-    value = ctypes.c_float()
-    if not pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), ctypes.byref(value)):
-        return 0.0
-    return value.value / 1000.0
+    type3 = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0) <= 1
+    return size, (a - d) * size, 0.0 if type3 else d, type3
 
 
 def _mul(m, n):
