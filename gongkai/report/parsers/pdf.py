@@ -204,6 +204,12 @@ def _cluster(values: list[float], tol: float = 2.0) -> list[float]:
     return out
 
 
+def _near(values: list[float], v: float, tol: float = 2.0) -> bool:
+    """Some of the sorted ``values`` is within ``tol`` of ``v``."""
+    i = bisect_right(values, v)
+    return (i < len(values) and values[i] - v <= tol) or (i > 0 and v - values[i - 1] <= tol)
+
+
 def _index(edges: list[float], v: float, tol: float = 2.0) -> int:
     """Index of the grid edge nearest to ``v``."""
     i = bisect_right(edges, v + tol) - 1
@@ -244,7 +250,7 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
     cells = [c for c in table.cells if c[2] - c[0] > 1 and c[3] - c[1] > 1]
     xs = _cluster([v for c in cells for v in (c[0], c[2])])
     ys = _cluster([v for c in cells for v in (c[1], c[3])])
-    rules = [e for e in vedges if any(abs(e["x0"] - x) <= 2 for x in xs)]
+    rules = [e for e in vedges if _near(xs, e["x0"])]
     open_top = open_bottom = False
     if rules:
         top, bottom = min(e["top"] for e in rules), max(e["bottom"] for e in rules)

@@ -117,6 +117,7 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
     last = -1
     size = height = miner_descent = 0.0
     type3 = False
+    fonts: dict[int | None, tuple[float, float, float, bool]] = {}
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00" or ch == "\ufffe":
             continue
@@ -128,16 +129,30 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
         if obj != last:
             # Size and font metrics belong to the text object: asked once per object, not per character.
             last = obj
-            size, height, miner_descent, type3 = _metrics(textpage, i) if obj else (0.0, -1.0, 0.0, False)
+            if obj:
+                size = _size(textpage, i)
+                font = _FONT_OF(obj)
+                a_d = fonts.get(font)
+                if a_d is None:
+                    a_d = fonts[font] = _font_metrics(font)
+                height, miner_descent, type3 = (a_d[0] - a_d[1]) * size, a_d[2], a_d[3]
+            else:
+                size, height, miner_descent, type3 = 0.0, -1.0, 0.0, False
         loose(textpage, i, rect_p)
-        origin(textpage, i, ox_p, oy_p)
         # pdfminer's box (what pdf.py's thresholds were tuned on): x0 at the origin, as wide as the
-        # advance, one font size high from the descent line. Where PDFium's loose box is what it says
-        # (it starts at the origin, as high as the font's ascent - descent), its width is the advance.
+        # advance, one font size high from the descent line. PDFium's loose box is that box where it
+        # is as high as the font's ascent - descent; its top is then moved to one size above the bottom.
+        # (FPDFText_GetCharOrigin costs ten times a box call: it is asked only where needed.)
+        if not type3 and abs(rect.top - rect.bottom - height) < 0.05 and rect.right - rect.left <= 3 * size:
+            bottom = y_top - rect.bottom
+            append({"text": ch, "x0": rect.left - x_off, "x1": rect.right - x_off, "top": bottom - size,
+                    "bottom": bottom, "size": size})
+            continue
+        origin(textpage, i, ox_p, oy_p)
         if abs(rect.left - ox.value) < 0.05 and abs(rect.top - rect.bottom - height) < 0.05 and rect.right - rect.left <= 3 * size:
+            # A Type 3 font declares no descent (pdfminer: 0; PDFium measures the glyph procedures), and
+            # its loose box is the drawing's bounds, not its advance: an ideograph advances one em.
             bottom = y_top - oy.value - miner_descent * size
-            # A Type 3 glyph's loose box is its drawing's bounds, not its advance: an ideograph
-            # advances one em.
             x1 = rect.left + size if type3 and ch > "\u2e7f" else rect.right
             append({"text": ch, "x0": rect.left - x_off, "x1": x1 - x_off, "top": bottom - size,
                     "bottom": bottom, "size": size})
@@ -168,6 +183,10 @@ _OBJECT_AT = ctypes.CFUNCTYPE(ctypes.c_void_p, *pdfium_c.FPDFText_GetTextObject.
     ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value)
 
 
+# FPDFTextObj_GetFont taking and returning plain addresses, for the same reason.
+_FONT_OF = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)(ctypes.cast(pdfium_c.FPDFTextObj_GetFont, ctypes.c_void_p).value)
+
+
 def _size(textpage, i: int) -> float:
     """pdfminer's size: the font size in page units (Tf scaled by the text matrix and CTM)."""
     matrix = pdfium_c.FS_MATRIX()
@@ -175,23 +194,22 @@ def _size(textpage, i: int) -> float:
     return pdfium_c.FPDFText_GetFontSize(textpage, i) * (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
 
 
-def _metrics(textpage, i: int) -> tuple[float, float, float, bool]:
-    """Of the text object under character ``i``: size, PDFium's loose box height, pdfminer's descent
-    (per unit of size, negative) and whether the font is a Type 3 font."""
-    size = _size(textpage, i)
-    font = pdfium_c.FPDFTextObj_GetFont(pdfium_c.FPDFText_GetTextObject(textpage, i))
+def _font_metrics(font: int | None) -> tuple[float, float, float, bool]:
+    """A font's ascent and descent per unit of size (PDFium's, which make its loose box), pdfminer's
+    descent, and whether it is a Type 3 font."""
     if not font:
-        return size, -1.0, 0.0, False
+        return 0.0, 1.0, 0.0, False  # no loose box height matches: every character takes the origin path
+    handle = ctypes.cast(font, pdfium_c.FPDF_FONT)
     ascent, descent = ctypes.c_float(), ctypes.c_float()
-    if not (pdfium_c.FPDFFont_GetAscent(font, ctypes.c_float(1000.0), ctypes.byref(ascent))
-            and pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), ctypes.byref(descent))):
-        return size, -1.0, 0.0, False
+    if not (pdfium_c.FPDFFont_GetAscent(handle, ctypes.c_float(1000.0), ctypes.byref(ascent))
+            and pdfium_c.FPDFFont_GetDescent(handle, ctypes.c_float(1000.0), ctypes.byref(descent))):
+        return 0.0, 1.0, 0.0, False
     a, d = ascent.value / 1000.0, descent.value / 1000.0
     # A Type 3 font (the only kind without /BaseFont; browsers print CJK text in them) declares no
     # descent: pdfminer took 0, PDFium measures the glyph procedures. 0 keeps pdfminer's boxes, and
     # with them the line and cell splits pdf.py was tuned on.
-    type3 = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0) <= 1
-    return size, (a - d) * size, 0.0 if type3 else d, type3
+    type3 = pdfium_c.FPDFFont_GetBaseFontName(handle, None, 0) <= 1
+    return a, d, 0.0 if type3 else d, type3
 
 
 def _mul(m, n):
@@ -202,23 +220,45 @@ def _mul(m, n):
             e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
 
 
+def _plain(fn, restype, *argtypes):
+    """The same PDFium function taking and returning plain addresses: pypdfium2's bindings wrap every
+    handle in a pointer object, whose conversion costs more than the call (per object, per segment)."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+_VP, _INT = ctypes.c_void_p, ctypes.c_int
+_PAGE_OBJECT = _plain(pdfium_c.FPDFPage_GetObject, _VP, _VP, _INT)
+_FORM_OBJECT = _plain(pdfium_c.FPDFFormObj_GetObject, _VP, _VP, ctypes.c_ulong)
+_FORM_COUNT = _plain(pdfium_c.FPDFFormObj_CountObjects, _INT, _VP)
+_OBJ_TYPE = _plain(pdfium_c.FPDFPageObj_GetType, _INT, _VP)
+_OBJ_MATRIX = _plain(pdfium_c.FPDFPageObj_GetMatrix, _INT, _VP, ctypes.POINTER(pdfium_c.FS_MATRIX))
+_SEG_COUNT = _plain(pdfium_c.FPDFPath_CountSegments, _INT, _VP)
+_SEGMENT = _plain(pdfium_c.FPDFPath_GetPathSegment, _VP, _VP, _INT)
+_SEG_POINT = _plain(pdfium_c.FPDFPathSegment_GetPoint, _INT, _VP, ctypes.POINTER(ctypes.c_float),
+                    ctypes.POINTER(ctypes.c_float))
+_SEG_TYPE = _plain(pdfium_c.FPDFPathSegment_GetType, _INT, _VP)
+_SEG_CLOSE = _plain(pdfium_c.FPDFPathSegment_GetClose, _INT, _VP)
+
+
 def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], depth: int = 0) -> int:
     """Edges of every path object (into ``edges``), through form XObjects; returns the image count."""
     if depth > 12:
         return 0
     if form is None:
-        count, get = pdfium_c.FPDFPage_CountObjects(page_raw), (lambda i: pdfium_c.FPDFPage_GetObject(page_raw, i))
+        count, get, parent = pdfium_c.FPDFPage_CountObjects(page_raw), _PAGE_OBJECT, ctypes.cast(page_raw, _VP)
     else:
-        count, get = pdfium_c.FPDFFormObj_CountObjects(form), (lambda i: pdfium_c.FPDFFormObj_GetObject(form, i))
+        count, get, parent = _FORM_COUNT(form), _FORM_OBJECT, form
     images = 0
     m = pdfium_c.FS_MATRIX()
+    m_p = ctypes.byref(m)
+    get_type = _OBJ_TYPE
     for i in range(count):
-        obj = get(i)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        obj = get(parent, i)
+        kind = get_type(obj)
         if kind == _IMAGE:
             images += 1
         elif kind == _PATH or kind == _FORM:
-            pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+            _OBJ_MATRIX(obj, m_p)
             mat = _mul((m.a, m.b, m.c, m.d, m.e, m.f), ctm)
             if kind == _FORM:
                 images += _walk(page_raw, obj, mat, x_off, y_top, edges, depth + 1)
@@ -229,13 +269,13 @@ def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], de
 
 def _path_edges(obj, mat, x_off: float, y_top: float, edges: list[dict]) -> None:
     """Split a path into subpaths and classify each like pdfminer's ``paint_path``."""
-    n = pdfium_c.FPDFPath_CountSegments(obj)
+    n = _SEG_COUNT(obj)
     if n <= 0:
         return
     a, b, c, d, e, f = mat
     x, y = ctypes.c_float(), ctypes.c_float()
-    get_seg, get_pt = pdfium_c.FPDFPath_GetPathSegment, pdfium_c.FPDFPathSegment_GetPoint
-    get_type, get_close = pdfium_c.FPDFPathSegment_GetType, pdfium_c.FPDFPathSegment_GetClose
+    x_p, y_p = ctypes.byref(x), ctypes.byref(y)
+    get_seg, get_pt, get_type, get_close = _SEGMENT, _SEG_POINT, _SEG_TYPE, _SEG_CLOSE
     subpaths: list[tuple[str, list[tuple[float, float]]]] = []
     shape: list[str] = []
     pts: list[tuple[float, float]] = []
@@ -243,7 +283,7 @@ def _path_edges(obj, mat, x_off: float, y_top: float, edges: list[dict]) -> None
     for i in range(n):
         seg = get_seg(obj, i)
         kind = get_type(seg)
-        get_pt(seg, x, y)
+        get_pt(seg, x_p, y_p)
         px, py = x.value, y.value
         pt = (a * px + c * py + e - x_off, y_top - (b * px + d * py + f))
         if kind == _MOVE:
@@ -307,9 +347,7 @@ def _edge(orientation: str, x0: float, x1: float, top: float, bottom: float, kin
 def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
     """Cells ``(x0, top, x1, bottom)`` of each ruled table: pdfplumber's "lines" strategy with its
     default settings, on our edges (its geometry is pure Python over dicts)."""
-    from pdfplumber.table import (
-        TableSettings, cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges,
-    )
+    from pdfplumber.table import TableSettings, cells_to_tables, edges_to_intersections, merge_edges
     from pdfplumber.utils import filter_edges
 
     s = TableSettings.resolve(None)
@@ -321,4 +359,46 @@ def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float
     if not merged:
         return []
     points = edges_to_intersections(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
-    return [group for group in cells_to_tables(intersections_to_cells(points))]
+    return cells_to_tables(_intersections_to_cells(points))
+
+
+def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, float, float]]:
+    """pdfplumber.table.intersections_to_cells, step for step, with each point's edge sets built once
+    (pdfplumber rebuilds them for every pair of points it tries, most of a page's table time)."""
+    def key(e: dict) -> tuple:
+        return (e["x0"], e["top"], e["x1"], e["bottom"])
+
+    vset = {p: {key(e) for e in d["v"]} for p, d in intersections.items()}
+    hset = {p: {key(e) for e in d["h"]} for p, d in intersections.items()}
+    points = sorted(intersections)
+    by_y: dict[float, list] = {}
+    for p in points:
+        by_y.setdefault(p[1], []).append(p)
+    cells = []
+    n = len(points)
+    for i, pt in enumerate(points):
+        if i == n - 1:
+            break
+        below = []
+        j = i + 1
+        while j < n and points[j][0] == pt[0]:
+            below.append(points[j])
+            j += 1
+        right = [q for q in by_y[pt[1]] if q[0] > pt[0]]
+        found = None
+        for below_pt in below:
+            if vset[pt].isdisjoint(vset[below_pt]):
+                continue
+            for right_pt in right:
+                if hset[pt].isdisjoint(hset[right_pt]):
+                    continue
+                bottom_right = (right_pt[0], below_pt[1])
+                if (bottom_right in intersections and not vset[bottom_right].isdisjoint(vset[right_pt])
+                        and not hset[bottom_right].isdisjoint(hset[below_pt])):
+                    found = (pt[0], pt[1], bottom_right[0], bottom_right[1])
+                    break
+            if found:
+                break
+        if found:
+            cells.append(found)
+    return cells
