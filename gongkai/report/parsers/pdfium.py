@@ -94,6 +94,31 @@ def _mediabox(raw) -> tuple[float, float, float, float]:
     return 0.0, 0.0, pdfium_c.FPDF_GetPageWidthF(raw), pdfium_c.FPDF_GetPageHeightF(raw)
 
 
+def _plain(fn, restype, *argtypes):
+    """The same PDFium function taking and returning plain addresses: pypdfium2's bindings wrap every
+    handle in a pointer object, whose conversion costs more than the call (per object, per segment)."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+_VP, _INT = ctypes.c_void_p, ctypes.c_int
+_PAGE_OBJECT = _plain(pdfium_c.FPDFPage_GetObject, _VP, _VP, _INT)
+_FORM_OBJECT = _plain(pdfium_c.FPDFFormObj_GetObject, _VP, _VP, ctypes.c_ulong)
+_FORM_COUNT = _plain(pdfium_c.FPDFFormObj_CountObjects, _INT, _VP)
+_OBJ_TYPE = _plain(pdfium_c.FPDFPageObj_GetType, _INT, _VP)
+_OBJ_MATRIX = _plain(pdfium_c.FPDFPageObj_GetMatrix, _INT, _VP, ctypes.POINTER(pdfium_c.FS_MATRIX))
+_SEG_COUNT = _plain(pdfium_c.FPDFPath_CountSegments, _INT, _VP)
+_SEGMENT = _plain(pdfium_c.FPDFPath_GetPathSegment, _VP, _VP, _INT)
+_SEG_POINT = _plain(pdfium_c.FPDFPathSegment_GetPoint, _INT, _VP, ctypes.POINTER(ctypes.c_float),
+                    ctypes.POINTER(ctypes.c_float))
+_SEG_TYPE = _plain(pdfium_c.FPDFPathSegment_GetType, _INT, _VP)
+_SEG_CLOSE = _plain(pdfium_c.FPDFPathSegment_GetClose, _INT, _VP)
+# Per character: the text object under it (its identity), its box, whether its glyph has no Unicode.
+_OBJECT_AT = _plain(pdfium_c.FPDFText_GetTextObject, _VP, _VP, _INT)
+_LOOSE_BOX = _plain(pdfium_c.FPDFText_GetLooseCharBox, _INT, _VP, _INT, ctypes.POINTER(pdfium_c.FS_RECTF))
+_MAP_ERROR = _plain(pdfium_c.FPDFText_HasUnicodeMapError, _INT, _VP, _INT)
+_FONT_OF = _plain(pdfium_c.FPDFTextObj_GetFont, _VP, _VP)
+
+
 def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
@@ -109,36 +134,42 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
     rect_p = ctypes.byref(rect)
     ox, oy = ctypes.c_double(), ctypes.c_double()
     ox_p, oy_p = ctypes.byref(ox), ctypes.byref(oy)
-    loose, origin, map_error = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin, pdfium_c.FPDFText_HasUnicodeMapError
-    object_at = _OBJECT_AT
+    origin = pdfium_c.FPDFText_GetCharOrigin
+    loose, map_error, object_at = _LOOSE_BOX, _MAP_ERROR, _OBJECT_AT
+    tp = ctypes.cast(textpage, ctypes.c_void_p).value
     chars: list[dict] = []
     append = chars.append
     unmapped = 0
     last = -1
-    size = height = miner_descent = 0.0
+    size = em = miner_descent = 0.0
     type3 = False
     fonts: dict[int | None, tuple[float, float, float, bool]] = {}
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00" or ch == "\ufffe":
             continue
         # An unmapped glyph reads as its character code: any code point, a digit included.
-        if map_error(textpage, i):
+        if map_error(tp, i):
             ch = UNMAPPED
             unmapped += 1
-        obj = object_at(textpage, i) or 0
+        obj = object_at(tp, i) or 0
         if obj != last:
-            # Size and font metrics belong to the text object: asked once per object, not per character.
+            # Font metrics belong to the text object (often one per character): its font is asked once
+            # per object, the font's metrics once per font.
             last = obj
             if obj:
-                size = _size(textpage, i)
                 font = _FONT_OF(obj)
-                a_d = fonts.get(font)
-                if a_d is None:
-                    a_d = fonts[font] = _font_metrics(font)
-                height, miner_descent, type3 = (a_d[0] - a_d[1]) * size, a_d[2], a_d[3]
+                metrics = fonts.get(font)
+                if metrics is None:
+                    metrics = fonts[font] = _font_metrics(font)
+                em, miner_descent, type3 = metrics[0] - metrics[1], metrics[2], metrics[3]
             else:
-                size, height, miner_descent, type3 = 0.0, -1.0, 0.0, False
-        loose(textpage, i, rect_p)
+                em, miner_descent, type3 = 0.0, 0.0, False
+        loose(tp, i, rect_p)
+        # The loose box is (ascent - descent) × size high: the size it implies is checked with PDFium
+        # (text matrix × font size, two calls) only when it changes.
+        if not em or abs((rect.top - rect.bottom) - em * size) > 1e-4 * size:
+            size = _size(textpage, i)
+        height = em * size if em else -1.0
         # pdfminer's box (what pdf.py's thresholds were tuned on): x0 at the origin, as wide as the
         # advance, one font size high from the descent line. PDFium's loose box is that box where it
         # is as high as the font's ascent - descent; its top is then moved to one size above the bottom.
@@ -159,8 +190,6 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
             continue
         # Not the loose box: PDFium gives the tight glyph box for characters it normalised (a CJK
         # radical read as the ordinary ideograph), and an unusable one for vertical writing.
-        if not size:
-            size = _size(textpage, i)
         x0 = ox.value
         if rect.right - rect.left > 3 * size:
             # Vertical writing (Identity-V): the origin is the top left corner of the glyph's em square,
@@ -177,14 +206,8 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
     return chars, unmapped
 
 
-# FPDFText_GetTextObject returning a plain address (pypdfium2's binding returns a pointer object, whose
-# conversion costs more than the call): the identity of the text object under each character.
-_OBJECT_AT = ctypes.CFUNCTYPE(ctypes.c_void_p, *pdfium_c.FPDFText_GetTextObject.argtypes)(
-    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value)
 
 
-# FPDFTextObj_GetFont taking and returning plain addresses, for the same reason.
-_FONT_OF = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)(ctypes.cast(pdfium_c.FPDFTextObj_GetFont, ctypes.c_void_p).value)
 
 
 def _size(textpage, i: int) -> float:
@@ -218,26 +241,6 @@ def _mul(m, n):
     a2, b2, c2, d2, e2, f2 = n
     return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
             e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
-
-
-def _plain(fn, restype, *argtypes):
-    """The same PDFium function taking and returning plain addresses: pypdfium2's bindings wrap every
-    handle in a pointer object, whose conversion costs more than the call (per object, per segment)."""
-    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
-
-
-_VP, _INT = ctypes.c_void_p, ctypes.c_int
-_PAGE_OBJECT = _plain(pdfium_c.FPDFPage_GetObject, _VP, _VP, _INT)
-_FORM_OBJECT = _plain(pdfium_c.FPDFFormObj_GetObject, _VP, _VP, ctypes.c_ulong)
-_FORM_COUNT = _plain(pdfium_c.FPDFFormObj_CountObjects, _INT, _VP)
-_OBJ_TYPE = _plain(pdfium_c.FPDFPageObj_GetType, _INT, _VP)
-_OBJ_MATRIX = _plain(pdfium_c.FPDFPageObj_GetMatrix, _INT, _VP, ctypes.POINTER(pdfium_c.FS_MATRIX))
-_SEG_COUNT = _plain(pdfium_c.FPDFPath_CountSegments, _INT, _VP)
-_SEGMENT = _plain(pdfium_c.FPDFPath_GetPathSegment, _VP, _VP, _INT)
-_SEG_POINT = _plain(pdfium_c.FPDFPathSegment_GetPoint, _INT, _VP, ctypes.POINTER(ctypes.c_float),
-                    ctypes.POINTER(ctypes.c_float))
-_SEG_TYPE = _plain(pdfium_c.FPDFPathSegment_GetType, _INT, _VP)
-_SEG_CLOSE = _plain(pdfium_c.FPDFPathSegment_GetClose, _INT, _VP)
 
 
 def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], depth: int = 0) -> int:
