@@ -46,15 +46,18 @@ _RADICALS = str.maketrans({
 
 
 def _needs_nfkc(ch: str) -> bool:
-    o = ord(ch)
-    return (
-        0x2F00 <= o <= 0x2FDF  # Kangxi radicals
-        or 0xF900 <= o <= 0xFAFF  # CJK compatibility ideographs
-        or 0x2F800 <= o <= 0x2FA1F  # … supplement
-        or 0xFF10 <= o <= 0xFF19  # full-width digits
-        or 0xFF21 <= o <= 0xFF3A or 0xFF41 <= o <= 0xFF5A  # full-width Latin
-        or o in (0x3000, 0xFF0E, 0xFF05)  # ideographic space, full-width '.', '%'
-    )
+    return bool(_NFKC.match(ch))
+
+
+# Only compatibility/radical ideographs and full-width digits/letters: Kangxi radicals, CJK
+# compatibility ideographs (and supplement), full-width digits and Latin, ideographic space,
+# full-width '.' and '%'.
+_NFKC = re.compile("[\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f\uff10-\uff19\uff21-\uff3a"
+                   "\uff41-\uff5a\u3000\uff0e\uff05]")
+
+
+def _nfkc(m: re.Match) -> str:
+    return unicodedata.normalize("NFKC", m.group())
 
 
 def normalise_text(text: str) -> str:
@@ -63,12 +66,10 @@ def normalise_text(text: str) -> str:
     Only compatibility/radical ideographs and full-width digits/letters are NFKC-normalised: full-width
     CJK punctuation (（，：) is kept as printed, so the prose sections read like the source.
     """
-    text = text.translate(_RADICALS)
-    if any(_needs_nfkc(ch) for ch in text):
-        text = "".join(unicodedata.normalize("NFKC", ch) if _needs_nfkc(ch) else ch for ch in text)
+    text = _NFKC.sub(_nfkc, text.translate(_RADICALS))
     # A glyph without a Unicode mapping (PDFium flags it, the reader puts UNMAPPED; pdfminer wrote
     # "(cid:123)") is unreadable: "?", never a guessed character.
-    return _CID.sub("?", text)
+    return _CID.sub("?", text) if "(" in text or UNMAPPED in text else text
 
 
 _CID = re.compile(r"\(cid:\d+\)|" + UNMAPPED)
@@ -89,8 +90,14 @@ def _join(a: str, b: str) -> str:
 
 def _tidy(text: str) -> str:
     """Drop spaces that justified CJK text puts between characters ("号 ， 邮 编")."""
-    text = re.sub(r"[ \u00a0]+", " ", text).strip()
-    return re.sub(r"(?<=[^\x00-\u2e7f]) (?=[^\x00-\u2e7f])", "", text)
+    if " " not in text and "\u00a0" not in text:
+        return text.strip()
+    text = _SPACES.sub(" ", text).strip()
+    return _WIDE_SPACE.sub("", text)
+
+
+_SPACES = re.compile(r"[ \u00a0]+")
+_WIDE_SPACE = re.compile(r"(?<=[^\x00-\u2e7f]) (?=[^\x00-\u2e7f])")
 
 
 # -- geometry helpers --------------------------------------------------------------------------
@@ -133,43 +140,59 @@ class _Line:
         return _tidy(out)
 
 
+def _line_key(c: dict) -> tuple[float, float]:
+    return (round(c["top"], 1), c["x0"])
+
+
+def _x0(c: dict) -> float:
+    return c["x0"]
+
+
 def _chars_to_lines(chars: list[dict]) -> list[_Line]:
     """Group characters into visual lines (by vertical overlap), left to right, split at wide gaps."""
     if not chars:
         return []
-    chars = sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"]))
+    chars = sorted(chars, key=_line_key)
     rows: list[list[dict]] = []
+    row: list[dict] | None = None
+    ref_top = ref_h = 0.0
     for ch in chars:
-        h = max(ch["bottom"] - ch["top"], 1.0)
-        if rows:
-            last = rows[-1]
-            ref_top = last[0]["top"]
-            ref_h = max(last[0]["bottom"] - last[0]["top"], 1.0)
-            if abs(ch["top"] - ref_top) <= 0.5 * min(h, ref_h):
-                last.append(ch)
-                continue
-        rows.append([ch])
+        top = ch["top"]
+        h = ch["bottom"] - top
+        if h < 1.0:
+            h = 1.0
+        # Same line as the row's first character when they overlap by half the smaller height.
+        if row is not None and abs(top - ref_top) <= 0.5 * (h if h < ref_h else ref_h):
+            row.append(ch)
+            continue
+        row = [ch]
+        rows.append(row)
+        ref_top, ref_h = top, h
     lines: list[_Line] = []
     for row in rows:
-        row.sort(key=lambda c: c["x0"])
+        row.sort(key=_x0)
         segments: list[tuple[float, float, str]] = []
         cur: list[dict] = []
         for ch in row:
             if cur:
-                gap = ch["x0"] - cur[-1]["x1"]
-                size = max(cur[-1]["size"], 1.0)
+                prev = cur[-1]
+                gap = ch["x0"] - prev["x1"]
+                size = prev["size"]
+                if size < 1.0:
+                    size = 1.0
+                text = ch["text"]
                 # A wide gap, a jump in baseline (cells of one row are centred independently), or
                 # a number set apart from the text before it (a value next to a long label).
                 if (
-                    gap > 0.9 * size or abs(ch["bottom"] - cur[-1]["bottom"]) > 0.2 * size
+                    gap > 0.9 * size or abs(ch["bottom"] - prev["bottom"]) > 0.2 * size
                     # OCR: a number read as a box of its own is a cell of its own, however close
-                    or ch.get("box", -1) != cur[-1].get("box", -1) and (ch.get("number") or cur[-1].get("number"))
-                    or (gap > 0.35 * size and ch["text"].isdigit() and _is_wide(cur[-1]["text"][-1:] or "a"))
+                    or ch.get("box", -1) != prev.get("box", -1) and (ch.get("number") or prev.get("number"))
+                    or (gap > 0.35 * size and text.isdigit() and _is_wide(prev["text"][-1:] or "a"))
                 ):
                     segments.append(_segment(cur))
                     cur = []
-                elif gap > 0.25 * size and not (_is_wide(ch["text"][:1] or "a") or _is_wide(cur[-1]["text"][-1:] or "a")):
-                    cur.append({**ch, "text": " " + ch["text"]})
+                elif gap > 0.25 * size and not (_is_wide(text[:1] or "a") or _is_wide(prev["text"][-1:] or "a")):
+                    cur.append({**ch, "text": " " + text})
                     continue
             cur.append(ch)
         if cur:
