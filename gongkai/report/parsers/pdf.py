@@ -1,10 +1,11 @@
 """PDF annual reports → ``core.Document`` → ``Report``.
 
-One pass over each page with pdfplumber: ruled tables are found from their ruling lines
-(``find_tables``) and rebuilt as grids with merged cells expanded; every character outside a table
-becomes prose lines. Page furniture (page numbers, running headers) is dropped, tables split across
-pages are joined, and PDF-producer quirks (CJK radical code points, full-width digits) are normalised,
-so that ``core.assemble`` sees the same clean document it gets from HTML or DOCX.
+One pass over each page with PDFium (``pdfium.py``: positioned characters, ruling edges, and ruled
+tables found from those edges with pdfplumber's geometry): tables are rebuilt as grids with merged
+cells expanded; every character outside a table becomes prose lines. Page furniture (page numbers,
+running headers) is dropped, tables split across pages are joined, and PDF-producer quirks (CJK
+radical code points, full-width digits) are normalised, so that ``core.assemble`` sees the same clean
+document it gets from HTML or DOCX.
 
 Tables printed without ruling lines reach ``core`` as text lines; ``_assemble_unruled`` puts each row's
 numbers on the line of its label (they are often printed vertically centred, above or below the first
@@ -263,7 +264,7 @@ class _Grid:
 
 
 def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> tuple[_Grid, list[dict], dict[int, list[dict]]]:
-    """Rebuild a pdfplumber table as a full grid, each merged cell's text copied into every slot
+    """Rebuild a ruled table (its cells, as pdfplumber's ``find_tables`` gives them) as a full grid, each merged cell's text copied into every slot
     it covers. Returns the grid, the characters that fell outside every cell, and each cell's
     characters (by cell id).
 

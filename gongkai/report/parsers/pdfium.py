@@ -144,6 +144,10 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
     size = em = miner_descent = 0.0
     type3 = False
     fonts: dict[int | None, tuple[float, float, float, bool]] = {}
+    # Per font: how many of its glyphs PDFium flags as unmapped, and its characters (indexes in chars).
+    by_font: dict[int | None, list] = {}
+    no_font: list = [0, []]
+    of_font = no_font
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00" or ch == "\ufffe":
             continue
@@ -158,12 +162,19 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
             last = obj
             if obj:
                 font = _FONT_OF(obj)
+                of_font = by_font.get(font)
+                if of_font is None:
+                    of_font = by_font[font] = [0, []]
                 metrics = fonts.get(font)
                 if metrics is None:
                     metrics = fonts[font] = _font_metrics(font)
                 em, miner_descent, type3 = metrics[0] - metrics[1], metrics[2], metrics[3]
             else:
                 em, miner_descent, type3 = 0.0, 0.0, False
+                of_font = no_font
+        if ch == UNMAPPED:
+            of_font[0] += 1
+        of_font[1].append(len(chars))
         loose(tp, i, rect_p)
         # The loose box is (ascent - descent) × size high: the size it implies is checked with PDFium
         # (text matrix × font size, two calls) only when it changes.
@@ -203,6 +214,15 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
         bottom = y_top - oy.value - miner_descent * size
         append({"text": ch, "x0": x0 - x_off, "x1": x1 - x_off, "top": bottom - size, "bottom": bottom,
                 "size": size})
+    # A font without a ToUnicode map: PDFium flags most of its glyphs, but may still give others a code
+    # point of its own making (the glyph's code read as Unicode, e.g. U+0783 for an em dash) without
+    # the flag. When most of a font's glyphs on the page are unmapped, none of them is trusted.
+    for flagged, indexes in by_font.values():
+        if flagged and 2 * flagged >= len(indexes) > flagged:
+            for k in indexes:
+                if chars[k]["text"] != UNMAPPED:
+                    chars[k]["text"] = UNMAPPED
+                    unmapped += 1
     return chars, unmapped
 
 
