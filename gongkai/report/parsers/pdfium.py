@@ -21,6 +21,7 @@ text says the glyph may be unmapped).
 from __future__ import annotations
 
 import ctypes
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -369,30 +370,106 @@ def _edge(orientation: str, x0: float, x1: float, top: float, bottom: float, kin
 
 def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
     """Cells ``(x0, top, x1, bottom)`` of each ruled table: pdfplumber's "lines" strategy with its
-    default settings, on our edges (its geometry is pure Python over dicts)."""
-    from pdfplumber.table import TableSettings, cells_to_tables, edges_to_intersections, merge_edges
-    from pdfplumber.utils import filter_edges
+    default settings (snap and join 3, edges of 3 or longer, intersections within 3), step for step and
+    in the same float arithmetic, on plain lists instead of dicts copied at every step (which was most
+    of a page's table time). tests/report/test_parse_pdfium.py compares it with ``page.find_tables()``."""
+    from pdfplumber.table import cells_to_tables
 
-    s = TableSettings.resolve(None)
-    v = filter_edges(edges, "v", min_length=s.edge_min_length_prefilter)
-    h = filter_edges(edges, "h", min_length=s.edge_min_length_prefilter)
-    merged = merge_edges(v + h, snap_x_tolerance=s.snap_x_tolerance, snap_y_tolerance=s.snap_y_tolerance,
-                         join_x_tolerance=s.join_x_tolerance, join_y_tolerance=s.join_y_tolerance)
-    merged = filter_edges(merged, min_length=s.edge_min_length)
-    if not merged:
+    v = [[e["x0"], e["x1"], e["top"], e["bottom"], e["height"]] for e in edges
+         if e["orientation"] == "v" and e["height"] >= 1]
+    h = [[e["x0"], e["x1"], e["top"], e["bottom"], e["width"]] for e in edges
+         if e["orientation"] == "h" and e["width"] >= 1]
+    # snap_edges: vertical edges by x0 (moving x0 and x1), horizontal ones by top (top and bottom).
+    v = _snap(v, 0, 1, _TOL)
+    h = _snap(h, 2, 3, _TOL)
+    # merge_edges: groups by (orientation, position), "h" first; join_edge_group within each.
+    h_out = _join(sorted(h, key=lambda e: e[2]), 0, 1, _TOL, width_from_min=True)
+    v_out = _join(sorted(v, key=lambda e: e[0]), 2, 3, _TOL, width_from_min=False)
+    h_out = [e for e in h_out if e[4] >= _TOL]
+    v_out = [e for e in v_out if e[4] >= _TOL]
+    if not h_out and not v_out:
         return []
-    points = edges_to_intersections(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
+    # edges_to_intersections
+    points: dict[tuple[float, float], tuple[set, set]] = {}
+    hs = sorted(h_out, key=lambda e: (e[2], e[0]))
+    tops = [e[2] for e in hs]
+    for ve in sorted(v_out, key=lambda e: (e[0], e[2])):
+        x, vkey = ve[0], (ve[0], ve[2], ve[1], ve[3])
+        for he in hs[bisect_left(tops, ve[2] - _TOL):bisect_right(tops, ve[3] + _TOL)]:
+            if he[0] - _TOL <= x <= he[1] + _TOL:
+                vertex = (x, he[2])
+                sets = points.get(vertex)
+                if sets is None:
+                    sets = points[vertex] = (set(), set())
+                sets[0].add(vkey)
+                sets[1].add((he[0], he[2], he[1], he[3]))
     return cells_to_tables(_intersections_to_cells(points))
 
 
-def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, float, float]]:
-    """pdfplumber.table.intersections_to_cells, step for step, with each point's edge sets built once
-    (pdfplumber rebuilds them for every pair of points it tries, most of a page's table time)."""
-    def key(e: dict) -> tuple:
-        return (e["x0"], e["top"], e["x1"], e["bottom"])
+_TOL = 3
 
-    vset = {p: {key(e) for e in d["v"]} for p, d in intersections.items()}
-    hset = {p: {key(e) for e in d["h"]} for p, d in intersections.items()}
+
+def _snap(objs: list[list], at: int, other: int, tol: float) -> list[list]:
+    """pdfplumber's snap_objects: cluster by one coordinate (cluster_list over the distinct values),
+    move each cluster to its mean; clusters in order, members in their original order."""
+    values = sorted(set(o[at] for o in objs))
+    cluster: dict[float, int] = {}
+    k, last = 0, None
+    for i, x in enumerate(values):
+        if i and not x <= last + tol:
+            k += 1
+        cluster[x] = k
+        last = x
+    ordered = sorted(objs, key=lambda o: cluster[o[at]])
+    sums: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    for o in ordered:
+        c = cluster[o[at]]
+        sums[c] = sums.get(c, 0) + o[at]
+        counts[c] = counts.get(c, 0) + 1
+    out = []
+    for o in ordered:
+        c = cluster[o[at]]
+        move = sums[c] / counts[c] - o[at]
+        moved = list(o)
+        moved[at] = o[at] + move
+        moved[other] = o[other] + move
+        out.append(moved)
+    return out
+
+
+def _join(edges: list[list], lo: int, hi: int, tol: float, width_from_min: bool) -> list[list]:
+    """pdfplumber's merge_edges grouping + join_edge_group: edges on one line (same top for horizontal,
+    same x0 for vertical) that touch or overlap within ``tol`` become one."""
+    group_at = 2 if width_from_min else 0
+    out: list[list] = []
+    i = 0
+    while i < len(edges):
+        j = i
+        while j < len(edges) and edges[j][group_at] == edges[i][group_at]:
+            j += 1
+        group = sorted(edges[i:j], key=lambda e: e[lo])
+        joined = [group[0]]
+        for e in group[1:]:
+            last = joined[-1]
+            if e[lo] <= last[hi] + tol:
+                if e[hi] > last[hi]:
+                    # resize_object: width = x1 - x0 (horizontal); height grows by the difference
+                    # (vertical), as pdfplumber computes them.
+                    length = e[hi] - last[lo] if width_from_min else last[4] + (e[hi] - last[hi])
+                    grown = list(last)
+                    grown[hi], grown[4] = e[hi], length
+                    joined[-1] = grown
+            else:
+                joined.append(e)
+        out.extend(joined)
+        i = j
+    return out
+
+
+def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, float, float]]:
+    """pdfplumber.table.intersections_to_cells, step for step, with each point's edge sets (vertical,
+    horizontal) built once: pdfplumber rebuilds them for every pair of points it tries."""
     points = sorted(intersections)
     by_y: dict[float, list] = {}
     for p in points:
@@ -408,17 +485,18 @@ def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, flo
             below.append(points[j])
             j += 1
         right = [q for q in by_y[pt[1]] if q[0] > pt[0]]
+        v_pt, h_pt = intersections[pt]
         found = None
         for below_pt in below:
-            if vset[pt].isdisjoint(vset[below_pt]):
+            if v_pt.isdisjoint(intersections[below_pt][0]):
                 continue
             for right_pt in right:
-                if hset[pt].isdisjoint(hset[right_pt]):
+                if h_pt.isdisjoint(intersections[right_pt][1]):
                     continue
-                bottom_right = (right_pt[0], below_pt[1])
-                if (bottom_right in intersections and not vset[bottom_right].isdisjoint(vset[right_pt])
-                        and not hset[bottom_right].isdisjoint(hset[below_pt])):
-                    found = (pt[0], pt[1], bottom_right[0], bottom_right[1])
+                corner = intersections.get((right_pt[0], below_pt[1]))
+                if (corner is not None and not corner[0].isdisjoint(intersections[right_pt][0])
+                        and not corner[1].isdisjoint(intersections[below_pt][1])):
+                    found = (pt[0], pt[1], right_pt[0], below_pt[1])
                     break
             if found:
                 break
