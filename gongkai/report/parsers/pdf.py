@@ -19,6 +19,7 @@ import unicodedata
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple
 
 from ..errors import ReportError
@@ -145,14 +146,17 @@ def _line_key(c: dict) -> tuple[float, float]:
     return (round(c["top"], 1), c["x0"])
 
 
-def _x0(c: dict) -> float:
-    return c["x0"]
+_x0 = itemgetter("x0")
 
 
 def _chars_to_lines(chars: list[dict]) -> list[_Line]:
     """Group characters into visual lines (by vertical overlap), left to right, split at wide gaps."""
     if not chars:
         return []
+    if len(chars) == 1:  # most cells of a table: one digit
+        seg = _segment(chars)
+        ch = chars[0]
+        return [_Line(top=ch["top"], bottom=ch["bottom"], x0=seg[0], x1=seg[1], segments=[seg])] if seg[2] else []
     chars = sorted(chars, key=_line_key)
     rows: list[list[dict]] = []
     row: list[dict] | None = None
