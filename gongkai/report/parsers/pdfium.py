@@ -21,6 +21,7 @@ text says the glyph may be unmapped).
 from __future__ import annotations
 
 import ctypes
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
@@ -120,6 +121,11 @@ _MAP_ERROR = _plain(pdfium_c.FPDFText_HasUnicodeMapError, _INT, _VP, _INT)
 _FONT_OF = _plain(pdfium_c.FPDFTextObj_GetFont, _VP, _VP)
 
 
+# Characters that are drawn: no whitespace (pdfplumber's chars were filtered the same way), no NUL, no
+# PDFium's U+FFFE placeholder. re's \s is str.isspace().
+_VISIBLE = re.compile("[^\\s\\x00\\ufffe]")
+
+
 def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
@@ -149,31 +155,32 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
     by_font: dict[int | None, list] = {}
     no_font: list = [0, []]
     of_font = no_font
-    for i, ch in enumerate(text):
-        if ch.isspace() or ch == "\x00" or ch == "\ufffe":
-            continue
-        # An unmapped glyph reads as its character code: any code point, a digit included.
-        if map_error(tp, i):
-            ch = UNMAPPED
-            unmapped += 1
+    last_font = -1
+    for match in _VISIBLE.finditer(text):
+        i, ch = match.start(), match.group()
         obj = object_at(tp, i) or 0
         if obj != last:
             # Font metrics belong to the text object (often one per character): its font is asked once
             # per object, the font's metrics once per font.
             last = obj
-            if obj:
-                font = _FONT_OF(obj)
-                of_font = by_font.get(font)
-                if of_font is None:
-                    of_font = by_font[font] = [0, []]
-                metrics = fonts.get(font)
-                if metrics is None:
-                    metrics = fonts[font] = _font_metrics(font)
-                em, miner_descent, type3 = metrics[0] - metrics[1], metrics[2], metrics[3]
-            else:
-                em, miner_descent, type3 = 0.0, 0.0, False
-                of_font = no_font
-        if ch == UNMAPPED:
+            font = _FONT_OF(obj) if obj else None
+            if font != last_font:
+                last_font = font
+                if font:
+                    of_font = by_font.get(font)
+                    if of_font is None:
+                        of_font = by_font[font] = [0, []]
+                    metrics = fonts.get(font)
+                    if metrics is None:
+                        metrics = fonts[font] = _font_metrics(font)
+                    em, miner_descent, type3 = metrics[0] - metrics[1], metrics[2], metrics[3]
+                else:
+                    em, miner_descent, type3 = 0.0, 0.0, False
+                    of_font = no_font
+        # An unmapped glyph reads as its character code: any code point, a digit included.
+        if map_error(tp, i):
+            ch = UNMAPPED
+            unmapped += 1
             of_font[0] += 1
         of_font[1].append(len(chars))
         loose(tp, i, rect_p)
