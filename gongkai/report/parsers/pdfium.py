@@ -4,19 +4,21 @@ This replaces pdfplumber/pdfminer as the reader under ``pdf.py`` (pdfminer's pur
 interpreter was 93% of a parse). Its output has pdfplumber's shapes, so ``pdf.py`` is unchanged above it:
 
 - characters as dicts ``text, x0, x1, top, bottom, size`` in top-down page coordinates (pdfplumber's
-  ``top``/``bottom``), from PDFium's loose character box (origin, advance width, font ascent/descent:
-  pdfminer's box, not the tight glyph outline);
+  ``top``/``bottom``) with pdfminer's box (x0 at the origin, as wide as the advance, one font size high
+  from the font's descent line), which pdf.py's thresholds were tuned on; a glyph without a Unicode
+  mapping is ``UNMAPPED``;
 - edges (``x0, x1, top, bottom, width, height, orientation``) built from every painted path the way
   pdfminer classifies them: a two-point subpath is a line, a closed axis-aligned four-point subpath a
   rectangle (four edges, so filled thin rectangles drawn by browsers are rules), anything else a curve
   whose axis-aligned point pairs are edges;
-- tables from those edges through pdfplumber's own pure geometry (``merge_edges``,
-  ``edges_to_intersections``, ``intersections_to_cells``, ``cells_to_tables``, default settings of the
-  "lines" strategy), so a page yields the same cells as ``page.find_tables()`` did.
+- ruled tables from those edges: pdfplumber's "lines" strategy (snap, join, intersections, cells) redone
+  step for step on plain lists, then its ``cells_to_tables``: the cells ``page.find_tables()`` gave.
 
-The ctypes calls per character are the cost: the page text comes in one ``FPDFText_GetText`` call and
-each visible character costs one box call and one font-size call (a mapping-error call only where the
-text says the glyph may be unmapped).
+pdfplumber/pdfminer read no PDF any more; tests/report/test_parse_pdfium.py compares this reader with
+them on every corpus page. The ctypes calls per character are the cost: the page text comes in one
+``FPDFText_GetText`` call; each visible character costs a box, a text-object and a mapping-error call;
+size and font metrics are asked per text object or font, the origin only where the loose box is not
+pdfminer's box (Type 3 fonts, vertical writing, radicals PDFium normalises).
 """
 from __future__ import annotations
 
