@@ -42,7 +42,8 @@ OCR_MEMORY_MB = 1024
 # Loaded once in the fork server, so that each child starts with them imported (third-party and pure).
 PRELOAD = ["gongkai.report.parsers", "gongkai.report.parsers.docx", "gongkai.report.parsers.html",
            "gongkai.report.parsers.xlsx", "gongkai.report.parsers.pdf", "gongkai.report.checks",
-           "openpyxl", "docx", "pdfplumber", "pypdfium2", "lxml.etree"]
+           "gongkai.report.parsers.pdfium", "openpyxl", "docx", "pdfplumber.table", "pypdfium2",
+           "lxml.etree"]
 _channel = None  # in a child: the pipe to the caller, for progress and grant messages
 _grant_left: int | None = None  # in a child: CPU seconds grant() may still give (None: the ceiling only)
 OCR_TOO_LONG = ("这是扫描件或图片，需要文字识别的页数超过此处允许的时长；请用命令行 "

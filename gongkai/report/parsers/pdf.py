@@ -1,10 +1,11 @@
 """PDF annual reports → ``core.Document`` → ``Report``.
 
-One pass over each page with pdfplumber: ruled tables are found from their ruling lines
-(``find_tables``) and rebuilt as grids with merged cells expanded; every character outside a table
-becomes prose lines. Page furniture (page numbers, running headers) is dropped, tables split across
-pages are joined, and PDF-producer quirks (CJK radical code points, full-width digits) are normalised,
-so that ``core.assemble`` sees the same clean document it gets from HTML or DOCX.
+One pass over each page with PDFium (``pdfium.py``: positioned characters, ruling edges, and ruled
+tables found from those edges with pdfplumber's geometry): tables are rebuilt as grids with merged
+cells expanded; every character outside a table becomes prose lines. Page furniture (page numbers,
+running headers) is dropped, tables split across pages are joined, and PDF-producer quirks (CJK
+radical code points, full-width digits) are normalised, so that ``core.assemble`` sees the same clean
+document it gets from HTML or DOCX.
 
 Tables printed without ruling lines reach ``core`` as text lines; ``_assemble_unruled`` puts each row's
 numbers on the line of its label (they are often printed vertically centred, above or below the first
@@ -13,22 +14,18 @@ Nothing is ever guessed: a glyph without a Unicode mapping becomes ``?`` (unread
 """
 from __future__ import annotations
 
-import io
-import logging
 import re
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple
 
 from ..errors import ReportError
 from ..layouts import APPEAL_GROUPS, LAYOUTS, LITIGATION_HEADER
 from ..model import Report
-
-# pdfminer logs font trouble it works around ("Could not get FontBBox from font descriptor…", dozens of
-# lines for one browser-printed PDF) through the root handler: never on the user's terminal or page.
-logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
+from .pdfium import ENCRYPTED, UNMAPPED, find_tables, open_document, read_page
 
 # -- text normalisation ------------------------------------------------------------------------
 
@@ -51,15 +48,18 @@ _RADICALS = str.maketrans({
 
 
 def _needs_nfkc(ch: str) -> bool:
-    o = ord(ch)
-    return (
-        0x2F00 <= o <= 0x2FDF  # Kangxi radicals
-        or 0xF900 <= o <= 0xFAFF  # CJK compatibility ideographs
-        or 0x2F800 <= o <= 0x2FA1F  # … supplement
-        or 0xFF10 <= o <= 0xFF19  # full-width digits
-        or 0xFF21 <= o <= 0xFF3A or 0xFF41 <= o <= 0xFF5A  # full-width Latin
-        or o in (0x3000, 0xFF0E, 0xFF05)  # ideographic space, full-width '.', '%'
-    )
+    return bool(_NFKC.match(ch))
+
+
+# Only compatibility/radical ideographs and full-width digits/letters: Kangxi radicals, CJK
+# compatibility ideographs (and supplement), full-width digits and Latin, ideographic space,
+# full-width '.' and '%'.
+_NFKC = re.compile("[\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f\uff10-\uff19\uff21-\uff3a"
+                   "\uff41-\uff5a\u3000\uff0e\uff05]")
+
+
+def _nfkc(m: re.Match) -> str:
+    return unicodedata.normalize("NFKC", m.group())
 
 
 def normalise_text(text: str) -> str:
@@ -68,14 +68,13 @@ def normalise_text(text: str) -> str:
     Only compatibility/radical ideographs and full-width digits/letters are NFKC-normalised: full-width
     CJK punctuation (（，：) is kept as printed, so the prose sections read like the source.
     """
-    text = text.translate(_RADICALS)
-    if any(_needs_nfkc(ch) for ch in text):
-        text = "".join(unicodedata.normalize("NFKC", ch) if _needs_nfkc(ch) else ch for ch in text)
-    # Glyphs without a ToUnicode entry come out of pdfminer as "(cid:123)": unreadable, never guessed.
-    return _CID.sub("?", text)
+    text = _NFKC.sub(_nfkc, text.translate(_RADICALS))
+    # A glyph without a Unicode mapping (PDFium flags it, the reader puts UNMAPPED; pdfminer wrote
+    # "(cid:123)") is unreadable: "?", never a guessed character.
+    return _CID.sub("?", text) if "(" in text or UNMAPPED in text else text
 
 
-_CID = re.compile(r"\(cid:\d+\)")
+_CID = re.compile(r"\(cid:\d+\)|" + UNMAPPED)
 
 
 def _is_wide(ch: str) -> bool:
@@ -93,8 +92,14 @@ def _join(a: str, b: str) -> str:
 
 def _tidy(text: str) -> str:
     """Drop spaces that justified CJK text puts between characters ("号 ， 邮 编")."""
-    text = re.sub(r"[ \u00a0]+", " ", text).strip()
-    return re.sub(r"(?<=[^\x00-\u2e7f]) (?=[^\x00-\u2e7f])", "", text)
+    if " " not in text and "\u00a0" not in text:
+        return text.strip()
+    text = _SPACES.sub(" ", text).strip()
+    return _WIDE_SPACE.sub("", text)
+
+
+_SPACES = re.compile(r"[ \u00a0]+")
+_WIDE_SPACE = re.compile(r"(?<=[^\x00-\u2e7f]) (?=[^\x00-\u2e7f])")
 
 
 # -- geometry helpers --------------------------------------------------------------------------
@@ -137,43 +142,62 @@ class _Line:
         return _tidy(out)
 
 
+def _line_key(c: dict) -> tuple[float, float]:
+    return (round(c["top"], 1), c["x0"])
+
+
+_x0 = itemgetter("x0")
+
+
 def _chars_to_lines(chars: list[dict]) -> list[_Line]:
     """Group characters into visual lines (by vertical overlap), left to right, split at wide gaps."""
     if not chars:
         return []
-    chars = sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"]))
+    if len(chars) == 1:  # most cells of a table: one digit
+        seg = _segment(chars)
+        ch = chars[0]
+        return [_Line(top=ch["top"], bottom=ch["bottom"], x0=seg[0], x1=seg[1], segments=[seg])] if seg[2] else []
+    chars = sorted(chars, key=_line_key)
     rows: list[list[dict]] = []
+    row: list[dict] | None = None
+    ref_top = ref_h = 0.0
     for ch in chars:
-        h = max(ch["bottom"] - ch["top"], 1.0)
-        if rows:
-            last = rows[-1]
-            ref_top = last[0]["top"]
-            ref_h = max(last[0]["bottom"] - last[0]["top"], 1.0)
-            if abs(ch["top"] - ref_top) <= 0.5 * min(h, ref_h):
-                last.append(ch)
-                continue
-        rows.append([ch])
+        top = ch["top"]
+        h = ch["bottom"] - top
+        if h < 1.0:
+            h = 1.0
+        # Same line as the row's first character when they overlap by half the smaller height.
+        if row is not None and abs(top - ref_top) <= 0.5 * (h if h < ref_h else ref_h):
+            row.append(ch)
+            continue
+        row = [ch]
+        rows.append(row)
+        ref_top, ref_h = top, h
     lines: list[_Line] = []
     for row in rows:
-        row.sort(key=lambda c: c["x0"])
+        row.sort(key=_x0)
         segments: list[tuple[float, float, str]] = []
         cur: list[dict] = []
         for ch in row:
             if cur:
-                gap = ch["x0"] - cur[-1]["x1"]
-                size = max(cur[-1]["size"], 1.0)
+                prev = cur[-1]
+                gap = ch["x0"] - prev["x1"]
+                size = prev["size"]
+                if size < 1.0:
+                    size = 1.0
+                text = ch["text"]
                 # A wide gap, a jump in baseline (cells of one row are centred independently), or
                 # a number set apart from the text before it (a value next to a long label).
                 if (
-                    gap > 0.9 * size or abs(ch["bottom"] - cur[-1]["bottom"]) > 0.2 * size
+                    gap > 0.9 * size or abs(ch["bottom"] - prev["bottom"]) > 0.2 * size
                     # OCR: a number read as a box of its own is a cell of its own, however close
-                    or ch.get("box", -1) != cur[-1].get("box", -1) and (ch.get("number") or cur[-1].get("number"))
-                    or (gap > 0.35 * size and ch["text"].isdigit() and _is_wide(cur[-1]["text"][-1:] or "a"))
+                    or ch.get("box", -1) != prev.get("box", -1) and (ch.get("number") or prev.get("number"))
+                    or (gap > 0.35 * size and text.isdigit() and _is_wide(prev["text"][-1:] or "a"))
                 ):
                     segments.append(_segment(cur))
                     cur = []
-                elif gap > 0.25 * size and not (_is_wide(ch["text"][:1] or "a") or _is_wide(cur[-1]["text"][-1:] or "a")):
-                    cur.append({**ch, "text": " " + ch["text"]})
+                elif gap > 0.25 * size and not (_is_wide(text[:1] or "a") or _is_wide(prev["text"][-1:] or "a")):
+                    cur.append({**ch, "text": " " + text})
                     continue
             cur.append(ch)
         if cur:
@@ -208,6 +232,12 @@ def _cluster(values: list[float], tol: float = 2.0) -> list[float]:
     return out
 
 
+def _near(values: list[float], v: float, tol: float = 2.0) -> bool:
+    """Some of the sorted ``values`` is within ``tol`` of ``v``."""
+    i = bisect_right(values, v)
+    return (i < len(values) and values[i] - v <= tol) or (i > 0 and v - values[i - 1] <= tol)
+
+
 def _index(edges: list[float], v: float, tol: float = 2.0) -> int:
     """Index of the grid edge nearest to ``v``."""
     i = bisect_right(edges, v + tol) - 1
@@ -238,7 +268,7 @@ class _Grid:
 
 
 def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> tuple[_Grid, list[dict], dict[int, list[dict]]]:
-    """Rebuild a pdfplumber table as a full grid, each merged cell's text copied into every slot
+    """Rebuild a ruled table (its cells, as pdfplumber's ``find_tables`` gives them) as a full grid, each merged cell's text copied into every slot
     it covers. Returns the grid, the characters that fell outside every cell, and each cell's
     characters (by cell id).
 
@@ -248,7 +278,7 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
     cells = [c for c in table.cells if c[2] - c[0] > 1 and c[3] - c[1] > 1]
     xs = _cluster([v for c in cells for v in (c[0], c[2])])
     ys = _cluster([v for c in cells for v in (c[1], c[3])])
-    rules = [e for e in vedges if any(abs(e["x0"] - x) <= 2 for x in xs)]
+    rules = [e for e in vedges if _near(xs, e["x0"])]
     open_top = open_bottom = False
     if rules:
         top, bottom = min(e["top"] for e in rules), max(e["bottom"] for e in rules)
@@ -471,50 +501,43 @@ class _Page:
     items: list[tuple[float, object]]  # (top, _Line | _Grid)
 
 
-_ENCRYPTED = "PDF 已加密（需要打开密码），无法读取；请提供未加密的文件"
-
-
-def _open(data: bytes):
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-
-    if b"%PDF-" not in data[:1024]:
-        raise ReportError("不是 PDF 文件（文件头不是 %PDF）")
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        pdf.pages  # noqa: B018 — loads the page tree now, so broken files fail here
-    except Exception as exc:  # pdfplumber wraps pdfminer's errors in PdfminerException
-        causes = [exc, *(a for a in exc.args if isinstance(a, BaseException)), exc.__cause__, exc.__context__]
-        if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes):
-            raise ReportError(_ENCRYPTED) from None
-        raise ReportError("PDF 文件已损坏或格式不正确，无法读取") from None
-    return pdf
+_ENCRYPTED = ENCRYPTED
 
 
 @dataclass
 class _TextLayer:
     chars: int = 0  # visible characters
-    unmapped: int = 0  # glyphs without a Unicode mapping ("(cid:N)")
+    unmapped: int = 0  # glyphs without a Unicode mapping (read as "?")
     images: int = 0
 
 
+class _Table(NamedTuple):
+    cells: list[tuple[float, float, float, float]]
+
+
 def _read_pages(data: bytes, progress=None) -> tuple[list[_Page], _TextLayer]:
-    pdf = _open(data)
+    pdf = open_document(data)
     pages: list[_Page] = []
     layer = _TextLayer()
     try:
-        total = len(pdf.pages)
-        for page in pdf.pages:
+        total = len(pdf)
+        for index in range(total):
             if progress:
-                progress(page.page_number - 1, total)
-            chars = [c for c in page.chars if c["text"].strip()]
+                progress(index, total)
+            page = pdf[index]
+            try:
+                content = read_page(page)
+            finally:
+                page.close()
+            page_no = index + 1
+            chars = content.chars
             layer.chars += len(chars)
-            layer.unmapped += sum(1 for c in chars if c["text"].startswith("(cid:"))
-            layer.images += len(page.images)
+            layer.unmapped += content.unmapped
+            layer.images += content.images
             items: list[tuple[float, object]] = []
-            vedges = page.vertical_edges
-            for table in page.find_tables():
-                grid, rest, cell_chars = _build_grid(table, chars, page.page_number, vedges)
+            vedges = [e for e in content.edges if e["orientation"] == "v"]
+            for cells in find_tables(content.edges):
+                grid, rest, cell_chars = _build_grid(_Table(cells), chars, page_no, vedges)
                 if not grid.rows or not _is_data_table(grid):
                     continue  # a ruled frame around prose: its characters stay free text
                 moved = _split_prose_rows(grid)
@@ -523,7 +546,7 @@ def _read_pages(data: bytes, progress=None) -> tuple[list[_Page], _TextLayer]:
             for line in _chars_to_lines(chars):
                 items.append((line.top, line))
             items.sort(key=lambda it: it[0])  # stable: rows of a framed paragraph keep their order
-            pages.append(_Page(page.page_number, float(page.width), float(page.height), items))
+            pages.append(_Page(page_no, content.width, content.height, items))
         if progress:
             progress(total, total)
     except ReportError:

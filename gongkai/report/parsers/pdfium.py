@@ -1,0 +1,514 @@
+"""Positioned characters, ruling edges and ruled tables of a PDF page, read with PDFium (pypdfium2).
+
+This replaces pdfplumber/pdfminer as the reader under ``pdf.py`` (pdfminer's pure-Python content
+interpreter was 93% of a parse). Its output has pdfplumber's shapes, so ``pdf.py`` is unchanged above it:
+
+- characters as dicts ``text, x0, x1, top, bottom, size`` in top-down page coordinates (pdfplumber's
+  ``top``/``bottom``) with pdfminer's box (x0 at the origin, as wide as the advance, one font size high
+  from the font's descent line), which pdf.py's thresholds were tuned on; a glyph without a Unicode
+  mapping is ``UNMAPPED``;
+- edges (``x0, x1, top, bottom, width, height, orientation``) built from every painted path the way
+  pdfminer classifies them: a two-point subpath is a line, a closed axis-aligned four-point subpath a
+  rectangle (four edges, so filled thin rectangles drawn by browsers are rules), anything else a curve
+  whose axis-aligned point pairs are edges;
+- ruled tables from those edges: pdfplumber's "lines" strategy (snap, join, intersections, cells) redone
+  step for step on plain lists, then its ``cells_to_tables``: the cells ``page.find_tables()`` gave.
+
+pdfplumber/pdfminer read no PDF any more; tests/report/test_parse_pdfium.py compares this reader with
+them on every corpus page. The ctypes calls per character are the cost: the page text comes in one
+``FPDFText_GetText`` call; each visible character costs a box, a text-object and a mapping-error call;
+size and font metrics are asked per text object or font, the origin only where the loose box is not
+pdfminer's box (Type 3 fonts, vertical writing, radicals PDFium normalises).
+"""
+from __future__ import annotations
+
+import ctypes
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from ..errors import ReportError
+
+ENCRYPTED = "PDF 已加密（需要打开密码），无法读取；请提供未加密的文件"
+BROKEN = "PDF 文件已损坏或格式不正确，无法读取"
+
+_BEZIER = pdfium_c.FPDF_SEGMENT_BEZIERTO
+_MOVE = pdfium_c.FPDF_SEGMENT_MOVETO
+_PATH = pdfium_c.FPDF_PAGEOBJ_PATH
+_FORM = pdfium_c.FPDF_PAGEOBJ_FORM
+_IMAGE = pdfium_c.FPDF_PAGEOBJ_IMAGE
+# PDFium puts the character code where a glyph has no Unicode mapping, and flags it; pdfminer wrote
+# "(cid:N)". Both are unreadable: the caller turns them into "?", never into a guessed character.
+UNMAPPED = "\ufffd"
+
+
+def open_document(data: bytes) -> pdfium.PdfDocument:
+    """Open a PDF, or raise ``ReportError`` with the user's reason (encrypted, damaged)."""
+    if b"%PDF-" not in data[:1024]:
+        raise ReportError("不是 PDF 文件（文件头不是 %PDF）")
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            raise ReportError(ENCRYPTED) from None
+        raise ReportError(BROKEN) from None
+    except Exception:
+        raise ReportError(BROKEN) from None
+    return pdf
+
+
+@dataclass
+class PageContent:
+    width: float
+    height: float
+    chars: list[dict]  # visible characters (no whitespace)
+    edges: list[dict] = field(default_factory=list)
+    images: int = 0
+    unmapped: int = 0
+
+
+def read_page(page: pdfium.PdfPage) -> PageContent:
+    """Characters, edges and image count of one page."""
+    raw = page.raw
+    box = _mediabox(raw)
+    x_off, y_top = box[0], box[3]
+    content = PageContent(width=box[2] - box[0], height=box[3] - box[1], chars=[])
+    textpage = pdfium_c.FPDFText_LoadPage(raw)
+    if not textpage:
+        raise ReportError("PDF 页面内容无法解析：文字层")
+    try:
+        content.chars, content.unmapped = _chars(textpage, x_off, y_top)
+    finally:
+        pdfium_c.FPDFText_ClosePage(textpage)
+    edges: list[dict] = []
+    content.images = _walk(raw, None, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), x_off, y_top, edges)
+    content.edges = edges
+    return content
+
+
+def _mediabox(raw) -> tuple[float, float, float, float]:
+    l, b, r, t = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    if pdfium_c.FPDFPage_GetMediaBox(raw, l, b, r, t):
+        x0, x1 = sorted((l.value, r.value))
+        y0, y1 = sorted((b.value, t.value))
+        return x0, y0, x1, y1
+    return 0.0, 0.0, pdfium_c.FPDF_GetPageWidthF(raw), pdfium_c.FPDF_GetPageHeightF(raw)
+
+
+def _plain(fn, restype, *argtypes):
+    """The same PDFium function taking and returning plain addresses: pypdfium2's bindings wrap every
+    handle in a pointer object, whose conversion costs more than the call (per object, per segment)."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+_VP, _INT = ctypes.c_void_p, ctypes.c_int
+_PAGE_OBJECT = _plain(pdfium_c.FPDFPage_GetObject, _VP, _VP, _INT)
+_FORM_OBJECT = _plain(pdfium_c.FPDFFormObj_GetObject, _VP, _VP, ctypes.c_ulong)
+_FORM_COUNT = _plain(pdfium_c.FPDFFormObj_CountObjects, _INT, _VP)
+_OBJ_TYPE = _plain(pdfium_c.FPDFPageObj_GetType, _INT, _VP)
+_OBJ_MATRIX = _plain(pdfium_c.FPDFPageObj_GetMatrix, _INT, _VP, ctypes.POINTER(pdfium_c.FS_MATRIX))
+_SEG_COUNT = _plain(pdfium_c.FPDFPath_CountSegments, _INT, _VP)
+_SEGMENT = _plain(pdfium_c.FPDFPath_GetPathSegment, _VP, _VP, _INT)
+_SEG_POINT = _plain(pdfium_c.FPDFPathSegment_GetPoint, _INT, _VP, ctypes.POINTER(ctypes.c_float),
+                    ctypes.POINTER(ctypes.c_float))
+_SEG_TYPE = _plain(pdfium_c.FPDFPathSegment_GetType, _INT, _VP)
+_SEG_CLOSE = _plain(pdfium_c.FPDFPathSegment_GetClose, _INT, _VP)
+# Per character: the text object under it (its identity), its box, whether its glyph has no Unicode.
+_OBJECT_AT = _plain(pdfium_c.FPDFText_GetTextObject, _VP, _VP, _INT)
+_LOOSE_BOX = _plain(pdfium_c.FPDFText_GetLooseCharBox, _INT, _VP, _INT, ctypes.POINTER(pdfium_c.FS_RECTF))
+_MAP_ERROR = _plain(pdfium_c.FPDFText_HasUnicodeMapError, _INT, _VP, _INT)
+_FONT_OF = _plain(pdfium_c.FPDFTextObj_GetFont, _VP, _VP)
+
+
+# Characters that are drawn: no whitespace (pdfplumber's chars were filtered the same way), no NUL, no
+# PDFium's U+FFFE placeholder. re's \s is str.isspace().
+_VISIBLE = re.compile("[^\\s\\x00\\ufffe]")
+
+
+def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
+    n = pdfium_c.FPDFText_CountChars(textpage)
+    if n <= 0:
+        return [], 0
+    buf = (ctypes.c_ushort * (n * 2 + 1))()
+    got = pdfium_c.FPDFText_GetText(textpage, 0, n, buf)
+    text = ctypes.string_at(buf, max(got - 1, 0) * 2).decode("utf-16-le", errors="replace")
+    if len(text) != n:
+        # Characters outside the BMP come as surrogate pairs: index by character, not by UTF-16 unit.
+        get = pdfium_c.FPDFText_GetUnicode
+        text = "".join(chr(get(textpage, i)) for i in range(n))
+    rect = pdfium_c.FS_RECTF()
+    rect_p = ctypes.byref(rect)
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    ox_p, oy_p = ctypes.byref(ox), ctypes.byref(oy)
+    origin = pdfium_c.FPDFText_GetCharOrigin
+    loose, map_error, object_at = _LOOSE_BOX, _MAP_ERROR, _OBJECT_AT
+    tp = ctypes.cast(textpage, ctypes.c_void_p).value
+    chars: list[dict] = []
+    append = chars.append
+    unmapped = 0
+    last = -1
+    size = em = miner_descent = 0.0
+    type3 = False
+    fonts: dict[int | None, tuple[float, float, float, bool]] = {}
+    # Per font: how many of its glyphs PDFium flags as unmapped, and its characters (indexes in chars).
+    by_font: dict[int | None, list] = {}
+    no_font: list = [0, []]
+    of_font = no_font
+    last_font = -1
+    for match in _VISIBLE.finditer(text):
+        i, ch = match.start(), match.group()
+        obj = object_at(tp, i) or 0
+        if obj != last:
+            # Font metrics belong to the text object (often one per character): its font is asked once
+            # per object, the font's metrics once per font.
+            last = obj
+            font = _FONT_OF(obj) if obj else None
+            if font != last_font:
+                last_font = font
+                if font:
+                    of_font = by_font.get(font)
+                    if of_font is None:
+                        of_font = by_font[font] = [0, []]
+                    metrics = fonts.get(font)
+                    if metrics is None:
+                        metrics = fonts[font] = _font_metrics(font)
+                    em, miner_descent, type3 = metrics[0] - metrics[1], metrics[2], metrics[3]
+                else:
+                    em, miner_descent, type3 = 0.0, 0.0, False
+                    of_font = no_font
+        # An unmapped glyph reads as its character code: any code point, a digit included.
+        if map_error(tp, i):
+            ch = UNMAPPED
+            unmapped += 1
+            of_font[0] += 1
+        of_font[1].append(len(chars))
+        loose(tp, i, rect_p)
+        # The loose box is (ascent - descent) × size high: the size it implies is checked with PDFium
+        # (text matrix × font size, two calls) only when it changes.
+        if not em or abs((rect.top - rect.bottom) - em * size) > 1e-4 * size:
+            size = _size(textpage, i)
+        height = em * size if em else -1.0
+        # pdfminer's box (what pdf.py's thresholds were tuned on): x0 at the origin, as wide as the
+        # advance, one font size high from the descent line. PDFium's loose box is that box where it
+        # is as high as the font's ascent - descent; its top is then moved to one size above the bottom.
+        # (FPDFText_GetCharOrigin costs ten times a box call: it is asked only where needed.)
+        if not type3 and abs(rect.top - rect.bottom - height) < 0.05 and rect.right - rect.left <= 3 * size:
+            bottom = y_top - rect.bottom
+            append({"text": ch, "x0": rect.left - x_off, "x1": rect.right - x_off, "top": bottom - size,
+                    "bottom": bottom, "size": size})
+            continue
+        origin(textpage, i, ox_p, oy_p)
+        if abs(rect.left - ox.value) < 0.05 and abs(rect.top - rect.bottom - height) < 0.05 and rect.right - rect.left <= 3 * size:
+            # A Type 3 font declares no descent (pdfminer: 0; PDFium measures the glyph procedures), and
+            # its loose box is the drawing's bounds, not its advance: an ideograph advances one em.
+            bottom = y_top - oy.value - miner_descent * size
+            x1 = rect.left + size if type3 and ch > "\u2e7f" else rect.right
+            append({"text": ch, "x0": rect.left - x_off, "x1": x1 - x_off, "top": bottom - size,
+                    "bottom": bottom, "size": size})
+            continue
+        # Not the loose box: PDFium gives the tight glyph box for characters it normalised (a CJK
+        # radical read as the ordinary ideograph), and an unusable one for vertical writing.
+        x0 = ox.value
+        if rect.right - rect.left > 3 * size:
+            # Vertical writing (Identity-V): the origin is the top left corner of the glyph's em square,
+            # which is pdfminer's box.
+            top = y_top - oy.value - size
+            append({"text": ch, "x0": x0 - x_off, "x1": x0 + size - x_off, "top": top, "bottom": top + size,
+                     "size": size})
+            continue
+        # An ideograph advances one em.
+        x1 = x0 + size if ch > "\u2e7f" else max(rect.right, x0)
+        bottom = y_top - oy.value - miner_descent * size
+        append({"text": ch, "x0": x0 - x_off, "x1": x1 - x_off, "top": bottom - size, "bottom": bottom,
+                "size": size})
+    # A font without a ToUnicode map: PDFium flags most of its glyphs, but may still give others a code
+    # point of its own making (the glyph's code read as Unicode, e.g. U+0783 for an em dash) without
+    # the flag. When most of a font's glyphs on the page are unmapped, none of them is trusted.
+    for flagged, indexes in by_font.values():
+        if flagged and 2 * flagged >= len(indexes) > flagged:
+            for k in indexes:
+                if chars[k]["text"] != UNMAPPED:
+                    chars[k]["text"] = UNMAPPED
+                    unmapped += 1
+    return chars, unmapped
+
+
+
+
+
+
+def _size(textpage, i: int) -> float:
+    """pdfminer's size: the font size in page units (Tf scaled by the text matrix and CTM)."""
+    matrix = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFText_GetMatrix(textpage, i, ctypes.byref(matrix))
+    return pdfium_c.FPDFText_GetFontSize(textpage, i) * (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
+
+
+def _font_metrics(font: int | None) -> tuple[float, float, float, bool]:
+    """A font's ascent and descent per unit of size (PDFium's, which make its loose box), pdfminer's
+    descent, and whether it is a Type 3 font."""
+    if not font:
+        return 0.0, 1.0, 0.0, False  # no loose box height matches: every character takes the origin path
+    handle = ctypes.cast(font, pdfium_c.FPDF_FONT)
+    ascent, descent = ctypes.c_float(), ctypes.c_float()
+    if not (pdfium_c.FPDFFont_GetAscent(handle, ctypes.c_float(1000.0), ctypes.byref(ascent))
+            and pdfium_c.FPDFFont_GetDescent(handle, ctypes.c_float(1000.0), ctypes.byref(descent))):
+        return 0.0, 1.0, 0.0, False
+    a, d = ascent.value / 1000.0, descent.value / 1000.0
+    # A Type 3 font (the only kind without /BaseFont; browsers print CJK text in them) declares no
+    # descent: pdfminer took 0, PDFium measures the glyph procedures. 0 keeps pdfminer's boxes, and
+    # with them the line and cell splits pdf.py was tuned on.
+    type3 = pdfium_c.FPDFFont_GetBaseFontName(handle, None, 0) <= 1
+    return a, d, 0.0 if type3 else d, type3
+
+
+def _mul(m, n):
+    """m then n (PDF row-vector convention: p' = p·m·n)."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], depth: int = 0) -> int:
+    """Edges of every path object (into ``edges``), through form XObjects; returns the image count."""
+    if depth > 12:
+        return 0
+    if form is None:
+        count, get, parent = pdfium_c.FPDFPage_CountObjects(page_raw), _PAGE_OBJECT, ctypes.cast(page_raw, _VP)
+    else:
+        count, get, parent = _FORM_COUNT(form), _FORM_OBJECT, form
+    images = 0
+    m = pdfium_c.FS_MATRIX()
+    m_p = ctypes.byref(m)
+    get_type = _OBJ_TYPE
+    for i in range(count):
+        obj = get(parent, i)
+        kind = get_type(obj)
+        if kind == _IMAGE:
+            images += 1
+        elif kind == _PATH or kind == _FORM:
+            _OBJ_MATRIX(obj, m_p)
+            mat = _mul((m.a, m.b, m.c, m.d, m.e, m.f), ctm)
+            if kind == _FORM:
+                images += _walk(page_raw, obj, mat, x_off, y_top, edges, depth + 1)
+            else:
+                _path_edges(obj, mat, x_off, y_top, edges)
+    return images
+
+
+def _path_edges(obj, mat, x_off: float, y_top: float, edges: list[dict]) -> None:
+    """Split a path into subpaths and classify each like pdfminer's ``paint_path``."""
+    n = _SEG_COUNT(obj)
+    if n <= 0:
+        return
+    a, b, c, d, e, f = mat
+    x, y = ctypes.c_float(), ctypes.c_float()
+    x_p, y_p = ctypes.byref(x), ctypes.byref(y)
+    get_seg, get_pt, get_type, get_close = _SEGMENT, _SEG_POINT, _SEG_TYPE, _SEG_CLOSE
+    subpaths: list[tuple[str, list[tuple[float, float]]]] = []
+    shape: list[str] = []
+    pts: list[tuple[float, float]] = []
+    bezier = 0
+    for i in range(n):
+        seg = get_seg(obj, i)
+        kind = get_type(seg)
+        get_pt(seg, x_p, y_p)
+        px, py = x.value, y.value
+        pt = (a * px + c * py + e - x_off, y_top - (b * px + d * py + f))
+        if kind == _MOVE:
+            if shape:
+                subpaths.append(("".join(shape), pts))
+            shape, pts, bezier = ["m"], [pt], 0
+        elif kind == _BEZIER:
+            bezier += 1
+            if bezier == 3:  # one "c": two control points, then its end point
+                shape.append("c")
+                pts.append(pt)
+                bezier = 0
+        else:
+            shape.append("l")
+            pts.append(pt)
+        if get_close(seg) and shape:
+            shape.append("h")
+            pts.append(pts[0])
+    if shape:
+        subpaths.append(("".join(shape), pts))
+    for shape_s, pts in subpaths:
+        _classify(shape_s, pts, edges)
+
+
+def _classify(shape: str, pts: list[tuple[float, float]], edges: list[dict]) -> None:
+    if len(shape) < 2 or shape[0] != "m":
+        return  # a lone "m" paints nothing (pdfminer drops it too)
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts = pts[:-1]
+    if shape in ("mlh", "ml"):
+        (x0, t0), (x1, t1) = pts[0], pts[1]
+        left, right, top, bottom = min(x0, x1), max(x0, x1), min(t0, t1), max(t0, t1)
+        # pdfplumber: a line is horizontal only when exactly flat; every other line is "v".
+        edges.append(_edge("h" if top == bottom else "v", left, right, top, bottom, "line"))
+        return
+    if shape in ("mlllh", "mllll"):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        if pts[0] == pts[4] and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
+                                 or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
+            left, right = min(x0, x2), max(x0, x2)
+            top, bottom = min(y0, y2), max(y0, y2)
+            edges.append(_edge("h", left, right, top, top, "rect_edge", right - left))
+            edges.append(_edge("h", left, right, bottom, bottom, "rect_edge", right - left))
+            edges.append(_edge("v", left, left, top, bottom, "rect_edge", height=bottom - top))
+            edges.append(_edge("v", right, right, top, bottom, "rect_edge", height=bottom - top))
+            return
+    for (x0, t0), (x1, t1) in zip(pts, pts[1:]):
+        orient = "v" if x0 == x1 else ("h" if t0 == t1 else None)
+        if orient:
+            edges.append(_edge(orient, min(x0, x1), max(x0, x1), min(t0, t1), max(t0, t1), "curve_edge"))
+
+
+def _edge(orientation: str, x0: float, x1: float, top: float, bottom: float, kind: str,
+          width: float | None = None, height: float | None = None) -> dict:
+    return {"x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+            "width": x1 - x0 if width is None else width, "height": bottom - top if height is None else height,
+            "orientation": orientation, "object_type": kind}
+
+
+def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
+    """Cells ``(x0, top, x1, bottom)`` of each ruled table: pdfplumber's "lines" strategy with its
+    default settings (snap and join 3, edges of 3 or longer, intersections within 3), step for step and
+    in the same float arithmetic, on plain lists instead of dicts copied at every step (which was most
+    of a page's table time). tests/report/test_parse_pdfium.py compares it with ``page.find_tables()``."""
+    from pdfplumber.table import cells_to_tables
+
+    v = [[e["x0"], e["x1"], e["top"], e["bottom"], e["height"]] for e in edges
+         if e["orientation"] == "v" and e["height"] >= 1]
+    h = [[e["x0"], e["x1"], e["top"], e["bottom"], e["width"]] for e in edges
+         if e["orientation"] == "h" and e["width"] >= 1]
+    # snap_edges: vertical edges by x0 (moving x0 and x1), horizontal ones by top (top and bottom).
+    v = _snap(v, 0, 1, _TOL)
+    h = _snap(h, 2, 3, _TOL)
+    # merge_edges: groups by (orientation, position), "h" first; join_edge_group within each.
+    h_out = _join(sorted(h, key=lambda e: e[2]), 0, 1, _TOL, width_from_min=True)
+    v_out = _join(sorted(v, key=lambda e: e[0]), 2, 3, _TOL, width_from_min=False)
+    h_out = [e for e in h_out if e[4] >= _TOL]
+    v_out = [e for e in v_out if e[4] >= _TOL]
+    if not h_out and not v_out:
+        return []
+    # edges_to_intersections
+    points: dict[tuple[float, float], tuple[set, set]] = {}
+    hs = sorted(h_out, key=lambda e: (e[2], e[0]))
+    tops = [e[2] for e in hs]
+    for ve in sorted(v_out, key=lambda e: (e[0], e[2])):
+        x, vkey = ve[0], (ve[0], ve[2], ve[1], ve[3])
+        for he in hs[bisect_left(tops, ve[2] - _TOL):bisect_right(tops, ve[3] + _TOL)]:
+            if he[0] - _TOL <= x <= he[1] + _TOL:
+                vertex = (x, he[2])
+                sets = points.get(vertex)
+                if sets is None:
+                    sets = points[vertex] = (set(), set())
+                sets[0].add(vkey)
+                sets[1].add((he[0], he[2], he[1], he[3]))
+    return cells_to_tables(_intersections_to_cells(points))
+
+
+_TOL = 3
+
+
+def _snap(objs: list[list], at: int, other: int, tol: float) -> list[list]:
+    """pdfplumber's snap_objects: cluster by one coordinate (cluster_list over the distinct values),
+    move each cluster to its mean; clusters in order, members in their original order."""
+    values = sorted(set(o[at] for o in objs))
+    cluster: dict[float, int] = {}
+    k, last = 0, None
+    for i, x in enumerate(values):
+        if i and not x <= last + tol:
+            k += 1
+        cluster[x] = k
+        last = x
+    ordered = sorted(objs, key=lambda o: cluster[o[at]])
+    sums: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    for o in ordered:
+        c = cluster[o[at]]
+        sums[c] = sums.get(c, 0) + o[at]
+        counts[c] = counts.get(c, 0) + 1
+    out = []
+    for o in ordered:
+        c = cluster[o[at]]
+        move = sums[c] / counts[c] - o[at]
+        moved = list(o)
+        moved[at] = o[at] + move
+        moved[other] = o[other] + move
+        out.append(moved)
+    return out
+
+
+def _join(edges: list[list], lo: int, hi: int, tol: float, width_from_min: bool) -> list[list]:
+    """pdfplumber's merge_edges grouping + join_edge_group: edges on one line (same top for horizontal,
+    same x0 for vertical) that touch or overlap within ``tol`` become one."""
+    group_at = 2 if width_from_min else 0
+    out: list[list] = []
+    i = 0
+    while i < len(edges):
+        j = i
+        while j < len(edges) and edges[j][group_at] == edges[i][group_at]:
+            j += 1
+        group = sorted(edges[i:j], key=lambda e: e[lo])
+        joined = [group[0]]
+        for e in group[1:]:
+            last = joined[-1]
+            if e[lo] <= last[hi] + tol:
+                if e[hi] > last[hi]:
+                    # resize_object: width = x1 - x0 (horizontal); height grows by the difference
+                    # (vertical), as pdfplumber computes them.
+                    length = e[hi] - last[lo] if width_from_min else last[4] + (e[hi] - last[hi])
+                    grown = list(last)
+                    grown[hi], grown[4] = e[hi], length
+                    joined[-1] = grown
+            else:
+                joined.append(e)
+        out.extend(joined)
+        i = j
+    return out
+
+
+def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, float, float]]:
+    """pdfplumber.table.intersections_to_cells, step for step, with each point's edge sets (vertical,
+    horizontal) built once: pdfplumber rebuilds them for every pair of points it tries."""
+    points = sorted(intersections)
+    by_y: dict[float, list] = {}
+    for p in points:
+        by_y.setdefault(p[1], []).append(p)
+    cells = []
+    n = len(points)
+    for i, pt in enumerate(points):
+        if i == n - 1:
+            break
+        below = []
+        j = i + 1
+        while j < n and points[j][0] == pt[0]:
+            below.append(points[j])
+            j += 1
+        right = [q for q in by_y[pt[1]] if q[0] > pt[0]]
+        v_pt, h_pt = intersections[pt]
+        found = None
+        for below_pt in below:
+            if v_pt.isdisjoint(intersections[below_pt][0]):
+                continue
+            for right_pt in right:
+                if h_pt.isdisjoint(intersections[right_pt][1]):
+                    continue
+                corner = intersections.get((right_pt[0], below_pt[1]))
+                if (corner is not None and not corner[0].isdisjoint(intersections[right_pt][0])
+                        and not corner[1].isdisjoint(intersections[below_pt][1])):
+                    found = (pt[0], pt[1], right_pt[0], below_pt[1])
+                    break
+            if found:
+                break
+        if found:
+            cells.append(found)
+    return cells
