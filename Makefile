@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/gongkai
 APT_RUN := fonts-noto-cjk poppler-utils
 APT_TEST := chromium
 
-.PHONY: install run test test-sqlite test-postgres bench worker clean
+.PHONY: install run test test-sqlite test-nodb test-sqlite-db test-postgres bench worker clean
 
 # Debian packages are installed only when missing (root on these machines; sudo elsewhere).
 define apt_ensure
@@ -37,14 +37,25 @@ run: install
 worker: install
 	$(PY) -m gongkai.cli worker
 
-# The two runs are independent (own GONGKAI_VAR, own database) and each mostly uses one core: side by
-# side they take the time of the longer one. Each run's output is printed whole when it ends.
+# Three independent parts (own GONGKAI_VAR, own database) side by side: the tests that touch no
+# database, the database tests on SQLite, and the database tests on PostgreSQL. Each part waits much of
+# its time (browser, servers, subprocesses), so three keep two cores busy. Each part's output is printed
+# whole when it ends; any failing part fails the target.
 test: install
 	$(call apt_ensure,$(APT_RUN) $(APT_TEST))
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-nodb test-sqlite-db test-postgres
 
+# The whole suite on SQLite in one run (what the first two parts of make test do).
 test-sqlite:
 	GONGKAI_VAR=$$(mktemp -d) $(PY) -m pytest
+
+test-nodb:
+	@echo "== tests without a database =="
+	GONGKAI_VAR=$$(mktemp -d) GONGKAI_NO_DB_TESTS=1 $(PY) -m pytest
+
+test-sqlite-db:
+	@echo "== database tests on SQLite =="
+	GONGKAI_VAR=$$(mktemp -d) GONGKAI_DB_TESTS_ONLY=1 $(PY) -m pytest
 
 # The database tests once more on PostgreSQL. Under CI an unreachable server is a failure;
 # on a fresh machine without one it is skipped with a notice.

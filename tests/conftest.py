@@ -1,7 +1,8 @@
 """Shared test set-up.
 
-``make test`` runs the suite on SQLite, then once more with ``GONGKAI_DB_TESTS_ONLY=1`` and
-``DATABASE_URL`` pointing at PostgreSQL: that second run keeps only tests that touch the database.
+``make test`` runs the suite in three parts side by side: the tests that touch no database
+(``GONGKAI_NO_DB_TESTS=1``), the database tests on SQLite (``GONGKAI_DB_TESTS_ONLY=1``), and the database
+tests once more with ``DATABASE_URL`` pointing at PostgreSQL.
 """
 import os
 from pathlib import Path
@@ -24,10 +25,15 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CHROMIUM = "/usr/bin/chromium"
 
 
+def _uses_db(item) -> bool:
+    # A database test either carries the django_db mark or requests a fixture built on django_db_setup.
+    return bool(item.get_closest_marker("django_db")) or "django_db_setup" in getattr(item, "fixturenames", ())
+
+
 def pytest_collection_modifyitems(config, items):
-    if os.environ.get("GONGKAI_DB_TESTS_ONLY") == "1":
-        # A database test either carries the django_db mark or requests a fixture built on django_db_setup.
-        keep = [i for i in items if i.get_closest_marker("django_db") or "django_db_setup" in getattr(i, "fixturenames", ())]
+    only_db, no_db = os.environ.get("GONGKAI_DB_TESTS_ONLY") == "1", os.environ.get("GONGKAI_NO_DB_TESTS") == "1"
+    if only_db or no_db:
+        keep = [i for i in items if _uses_db(i) == only_db]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
 
