@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import struct
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
@@ -40,6 +41,7 @@ _MOVE = pdfium_c.FPDF_SEGMENT_MOVETO
 _PATH = pdfium_c.FPDF_PAGEOBJ_PATH
 _FORM = pdfium_c.FPDF_PAGEOBJ_FORM
 _IMAGE = pdfium_c.FPDF_PAGEOBJ_IMAGE
+_TEXT = pdfium_c.FPDF_PAGEOBJ_TEXT
 # PDFium puts the character code where a glyph has no Unicode mapping, and flags it; pdfminer wrote
 # "(cid:N)". Both are unreadable: the caller turns them into "?", never into a guessed character.
 UNMAPPED = "\ufffd"
@@ -109,7 +111,7 @@ _PAGE_OBJECT = _plain(pdfium_c.FPDFPage_GetObject, _VP, _VP, _INT)
 _FORM_OBJECT = _plain(pdfium_c.FPDFFormObj_GetObject, _VP, _VP, ctypes.c_ulong)
 _FORM_COUNT = _plain(pdfium_c.FPDFFormObj_CountObjects, _INT, _VP)
 _OBJ_TYPE = _plain(pdfium_c.FPDFPageObj_GetType, _INT, _VP)
-_OBJ_MATRIX = _plain(pdfium_c.FPDFPageObj_GetMatrix, _INT, _VP, ctypes.POINTER(pdfium_c.FS_MATRIX))
+_OBJ_MATRIX = _plain(pdfium_c.FPDFPageObj_GetMatrix, _INT, _VP, _VP)
 _SEG_COUNT = _plain(pdfium_c.FPDFPath_CountSegments, _INT, _VP)
 _SEGMENT = _plain(pdfium_c.FPDFPath_GetPathSegment, _VP, _VP, _INT)
 _SEG_POINT = _plain(pdfium_c.FPDFPathSegment_GetPoint, _INT, _VP, ctypes.POINTER(ctypes.c_float),
@@ -282,22 +284,68 @@ def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], de
     else:
         count, get, parent = _FORM_COUNT(form), _FORM_OBJECT, form
     images = 0
-    m = pdfium_c.FS_MATRIX()
-    m_p = ctypes.byref(m)
-    get_type = _OBJ_TYPE
+    m = (ctypes.c_float * 6)()
+    m_addr = ctypes.addressof(m)
+    get_type, get_matrix, unpack = _OBJ_TYPE, _OBJ_MATRIX, _MATRIX.unpack_from
+    # Most objects are text (often one per character): one type call each, nothing else.
+    last_m = mat = None
     for i in range(count):
         obj = get(parent, i)
         kind = get_type(obj)
+        if kind == _TEXT:
+            continue
         if kind == _IMAGE:
             images += 1
         elif kind == _PATH or kind == _FORM:
-            _OBJ_MATRIX(obj, m_p)
-            mat = _mul((m.a, m.b, m.c, m.d, m.e, m.f), ctm)
+            get_matrix(obj, m_addr)
+            raw_m = unpack(m)
+            if raw_m != last_m:  # the paths of a page mostly share one matrix
+                last_m, mat = raw_m, _mul(raw_m, ctm)
             if kind == _FORM:
                 images += _walk(page_raw, obj, mat, x_off, y_top, edges, depth + 1)
             else:
                 _path_edges(obj, mat, x_off, y_top, edges)
     return images
+
+
+_MATRIX = struct.Struct("6f")
+# PDFium's FPDF_PATHSEGMENT handles point into the path's contiguous array of CFX_Path::Point (x, y as
+# float, type and close flag as bytes, padded to 12). Reading that array at once replaces four ctypes
+# calls per segment. The layout is PDFium's, not its API's: it is checked against the API on the first
+# paths of the process (and the array's contiguity on every path); on any mismatch the API is used.
+_POINT = struct.Struct("ffBBxx")
+_POINT_CHECKS = 20
+_layout = {"checks": _POINT_CHECKS, "ok": True}
+
+
+def _segments_api(obj, n: int) -> list[tuple[float, float, int, int]]:
+    x, y = ctypes.c_float(), ctypes.c_float()
+    x_p, y_p = ctypes.byref(x), ctypes.byref(y)
+    out = []
+    for i in range(n):
+        seg = _SEGMENT(obj, i)
+        _SEG_POINT(seg, x_p, y_p)
+        out.append((x.value, y.value, _SEG_TYPE(seg), 1 if _SEG_CLOSE(seg) else 0))
+    return out
+
+
+def _segments(obj, n: int):
+    """(x, y, type, close) of each segment of a path."""
+    layout = _layout
+    if layout["ok"]:
+        first = _SEGMENT(obj, 0)
+        last = _SEGMENT(obj, n - 1) if n > 1 else first
+        if first and last and last - first == _POINT.size * (n - 1):
+            points = list(_POINT.iter_unpack(ctypes.string_at(first, _POINT.size * n)))
+            if not layout["checks"]:
+                return points
+            layout["checks"] -= 1
+            api = _segments_api(obj, n)
+            if points == api:
+                return points
+            layout["ok"] = False
+            return api
+    return _segments_api(obj, n)
 
 
 def _path_edges(obj, mat, x_off: float, y_top: float, edges: list[dict]) -> None:
@@ -306,18 +354,11 @@ def _path_edges(obj, mat, x_off: float, y_top: float, edges: list[dict]) -> None
     if n <= 0:
         return
     a, b, c, d, e, f = mat
-    x, y = ctypes.c_float(), ctypes.c_float()
-    x_p, y_p = ctypes.byref(x), ctypes.byref(y)
-    get_seg, get_pt, get_type, get_close = _SEGMENT, _SEG_POINT, _SEG_TYPE, _SEG_CLOSE
     subpaths: list[tuple[str, list[tuple[float, float]]]] = []
     shape: list[str] = []
     pts: list[tuple[float, float]] = []
     bezier = 0
-    for i in range(n):
-        seg = get_seg(obj, i)
-        kind = get_type(seg)
-        get_pt(seg, x_p, y_p)
-        px, py = x.value, y.value
+    for px, py, kind, close in _segments(obj, n):
         pt = (a * px + c * py + e - x_off, y_top - (b * px + d * py + f))
         if kind == _MOVE:
             if shape:
@@ -332,7 +373,7 @@ def _path_edges(obj, mat, x_off: float, y_top: float, edges: list[dict]) -> None
         else:
             shape.append("l")
             pts.append(pt)
-        if get_close(seg) and shape:
+        if close and shape:
             shape.append("h")
             pts.append(pts[0])
     if shape:
