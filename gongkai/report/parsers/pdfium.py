@@ -120,7 +120,8 @@ _SEG_TYPE = _plain(pdfium_c.FPDFPathSegment_GetType, _INT, _VP)
 _SEG_CLOSE = _plain(pdfium_c.FPDFPathSegment_GetClose, _INT, _VP)
 # Per character: the text object under it (its identity), its box, whether its glyph has no Unicode.
 _OBJECT_AT = _plain(pdfium_c.FPDFText_GetTextObject, _VP, _VP, _INT)
-_LOOSE_BOX = _plain(pdfium_c.FPDFText_GetLooseCharBox, _INT, _VP, _INT, ctypes.POINTER(pdfium_c.FS_RECTF))
+_LOOSE_BOX = _plain(pdfium_c.FPDFText_GetLooseCharBox, _INT, _VP, _INT, _VP)
+_RECT = struct.Struct("4f")
 _MAP_ERROR = _plain(pdfium_c.FPDFText_HasUnicodeMapError, _INT, _VP, _INT)
 _FONT_OF = _plain(pdfium_c.FPDFTextObj_GetFont, _VP, _VP)
 
@@ -141,12 +142,13 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
         # Characters outside the BMP come as surrogate pairs: index by character, not by UTF-16 unit.
         get = pdfium_c.FPDFText_GetUnicode
         text = "".join(chr(get(textpage, i)) for i in range(n))
-    rect = pdfium_c.FS_RECTF()
-    rect_p = ctypes.byref(rect)
+    rect = (ctypes.c_float * 4)()  # FS_RECTF: left, top, right, bottom
+    rect_p = ctypes.addressof(rect)
+    read_rect = _RECT.unpack_from
     ox, oy = ctypes.c_double(), ctypes.c_double()
     ox_p, oy_p = ctypes.byref(ox), ctypes.byref(oy)
     origin = pdfium_c.FPDFText_GetCharOrigin
-    loose, map_error, object_at = _LOOSE_BOX, _MAP_ERROR, _OBJECT_AT
+    loose, map_error, object_at, font_of = _LOOSE_BOX, _MAP_ERROR, _OBJECT_AT, _FONT_OF
     tp = ctypes.cast(textpage, ctypes.c_void_p).value
     chars: list[dict] = []
     append = chars.append
@@ -155,25 +157,27 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
     size = em = miner_descent = 0.0
     type3 = False
     fonts: dict[int | None, tuple[float, float, float, bool]] = {}
-    # Per font: how many of its glyphs PDFium flags as unmapped, and its characters (indexes in chars).
+    # Per font: how many of its glyphs PDFium flags as unmapped; and the runs of characters in one font
+    # (start index in chars, that font's counter), to find its characters afterwards.
     by_font: dict[int | None, list] = {}
-    no_font: list = [0, []]
+    no_font: list = [0]
     of_font = no_font
+    runs: list[tuple[int, list]] = [(0, no_font)]
     last_font = -1
     for match in _VISIBLE.finditer(text):
-        i, ch = match.start(), match.group()
+        i = match.start()
         obj = object_at(tp, i) or 0
         if obj != last:
             # Font metrics belong to the text object (often one per character): its font is asked once
             # per object, the font's metrics once per font.
             last = obj
-            font = _FONT_OF(obj) if obj else None
+            font = font_of(obj) if obj else None
             if font != last_font:
                 last_font = font
                 if font:
                     of_font = by_font.get(font)
                     if of_font is None:
-                        of_font = by_font[font] = [0, []]
+                        of_font = by_font[font] = [0]
                     metrics = fonts.get(font)
                     if metrics is None:
                         metrics = fonts[font] = _font_metrics(font)
@@ -181,40 +185,44 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
                 else:
                     em, miner_descent, type3 = 0.0, 0.0, False
                     of_font = no_font
+                runs.append((len(chars), of_font))
         # An unmapped glyph reads as its character code: any code point, a digit included.
         if map_error(tp, i):
             ch = UNMAPPED
             unmapped += 1
             of_font[0] += 1
-        of_font[1].append(len(chars))
+        else:
+            ch = match.group()
         loose(tp, i, rect_p)
+        left, top, right, bottom = read_rect(rect)
+        high, wide = top - bottom, right - left
         # The loose box is (ascent - descent) × size high: the size it implies is checked with PDFium
         # (text matrix × font size, two calls) only when it changes.
-        if not em or abs((rect.top - rect.bottom) - em * size) > 1e-4 * size:
+        if not em or abs(high - em * size) > 1e-4 * size:
             size = _size(textpage, i)
         height = em * size if em else -1.0
         # pdfminer's box (what pdf.py's thresholds were tuned on): x0 at the origin, as wide as the
         # advance, one font size high from the descent line. PDFium's loose box is that box where it
         # is as high as the font's ascent - descent; its top is then moved to one size above the bottom.
         # (FPDFText_GetCharOrigin costs ten times a box call: it is asked only where needed.)
-        if not type3 and abs(rect.top - rect.bottom - height) < 0.05 and rect.right - rect.left <= 3 * size:
-            bottom = y_top - rect.bottom
-            append({"text": ch, "x0": rect.left - x_off, "x1": rect.right - x_off, "top": bottom - size,
+        if not type3 and abs(high - height) < 0.05 and wide <= 3 * size:
+            bottom = y_top - bottom
+            append({"text": ch, "x0": left - x_off, "x1": right - x_off, "top": bottom - size,
                     "bottom": bottom, "size": size})
             continue
         origin(textpage, i, ox_p, oy_p)
-        if abs(rect.left - ox.value) < 0.05 and abs(rect.top - rect.bottom - height) < 0.05 and rect.right - rect.left <= 3 * size:
+        if abs(left - ox.value) < 0.05 and abs(high - height) < 0.05 and wide <= 3 * size:
             # A Type 3 font declares no descent (pdfminer: 0; PDFium measures the glyph procedures), and
             # its loose box is the drawing's bounds, not its advance: an ideograph advances one em.
             bottom = y_top - oy.value - miner_descent * size
-            x1 = rect.left + size if type3 and ch > "\u2e7f" else rect.right
-            append({"text": ch, "x0": rect.left - x_off, "x1": x1 - x_off, "top": bottom - size,
+            x1 = left + size if type3 and ch > "\u2e7f" else right
+            append({"text": ch, "x0": left - x_off, "x1": x1 - x_off, "top": bottom - size,
                     "bottom": bottom, "size": size})
             continue
         # Not the loose box: PDFium gives the tight glyph box for characters it normalised (a CJK
         # radical read as the ordinary ideograph), and an unusable one for vertical writing.
         x0 = ox.value
-        if rect.right - rect.left > 3 * size:
+        if wide > 3 * size:
             # Vertical writing (Identity-V): the origin is the top left corner of the glyph's em square,
             # which is pdfminer's box.
             top = y_top - oy.value - size
@@ -222,19 +230,26 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
                      "size": size})
             continue
         # An ideograph advances one em.
-        x1 = x0 + size if ch > "\u2e7f" else max(rect.right, x0)
+        x1 = x0 + size if ch > "\u2e7f" else max(right, x0)
         bottom = y_top - oy.value - miner_descent * size
         append({"text": ch, "x0": x0 - x_off, "x1": x1 - x_off, "top": bottom - size, "bottom": bottom,
                 "size": size})
     # A font without a ToUnicode map: PDFium flags most of its glyphs, but may still give others a code
     # point of its own making (the glyph's code read as Unicode, e.g. U+0783 for an em dash) without
     # the flag. When most of a font's glyphs on the page are unmapped, none of them is trusted.
-    for flagged, indexes in by_font.values():
-        if flagged and 2 * flagged >= len(indexes) > flagged:
-            for k in indexes:
-                if chars[k]["text"] != UNMAPPED:
-                    chars[k]["text"] = UNMAPPED
-                    unmapped += 1
+    if unmapped:
+        runs.append((len(chars), no_font))
+        spans: dict[int, list[range]] = {}
+        for (start, counter), (stop, _) in zip(runs, runs[1:]):
+            if counter is not no_font and counter[0] and stop > start:
+                spans.setdefault(id(counter), [counter]).append(range(start, stop))
+        for counter, *ranges in spans.values():
+            flagged = counter[0]
+            if 2 * flagged >= sum(map(len, ranges)) > flagged:
+                for k in (k for r in ranges for k in r):
+                    if chars[k]["text"] != UNMAPPED:
+                        chars[k]["text"] = UNMAPPED
+                        unmapped += 1
     return chars, unmapped
 
 
