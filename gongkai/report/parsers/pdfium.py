@@ -438,8 +438,6 @@ def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float
     default settings (snap and join 3, edges of 3 or longer, intersections within 3), step for step and
     in the same float arithmetic, on plain lists instead of dicts copied at every step (which was most
     of a page's table time). tests/report/test_parse_pdfium.py compares it with ``page.find_tables()``."""
-    from pdfplumber.table import cells_to_tables
-
     v = [[e["x0"], e["x1"], e["top"], e["bottom"], e["height"]] for e in edges
          if e["orientation"] == "v" and e["height"] >= 1]
     h = [[e["x0"], e["x1"], e["top"], e["bottom"], e["width"]] for e in edges
@@ -468,7 +466,7 @@ def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float
                     sets = points[vertex] = (set(), set())
                 sets[0].add(vkey)
                 sets[1].add((he[0], he[2], he[1], he[3]))
-    return cells_to_tables(_intersections_to_cells(points))
+    return _cells_to_tables(_intersections_to_cells(points))
 
 
 _TOL = 3
@@ -476,8 +474,9 @@ _TOL = 3
 
 def _snap(objs: list[list], at: int, other: int, tol: float) -> list[list]:
     """pdfplumber's snap_objects: cluster by one coordinate (cluster_list over the distinct values),
-    move each cluster to its mean; clusters in order, members in their original order."""
-    values = sorted(set(o[at] for o in objs))
+    move each cluster to its mean; clusters in order, members in their original order. The lists in
+    ``objs`` are moved in place (find_tables made them); the mean is summed in pdfplumber's order."""
+    values = sorted(set([o[at] for o in objs]))
     cluster: dict[float, int] = {}
     k, last = 0, None
     for i, x in enumerate(values):
@@ -485,21 +484,20 @@ def _snap(objs: list[list], at: int, other: int, tol: float) -> list[list]:
             k += 1
         cluster[x] = k
         last = x
-    ordered = sorted(objs, key=lambda o: cluster[o[at]])
-    sums: dict[int, float] = {}
-    counts: dict[int, int] = {}
-    for o in ordered:
-        c = cluster[o[at]]
-        sums[c] = sums.get(c, 0) + o[at]
-        counts[c] = counts.get(c, 0) + 1
-    out = []
-    for o in ordered:
-        c = cluster[o[at]]
-        move = sums[c] / counts[c] - o[at]
-        moved = list(o)
-        moved[at] = o[at] + move
-        moved[other] = o[other] + move
-        out.append(moved)
+    groups: list[list[list]] = [[] for _ in range(k + 1)] if values else []
+    for o in objs:
+        groups[cluster[o[at]]].append(o)
+    out: list[list] = []
+    for group in groups:
+        total = 0
+        for o in group:
+            total = total + o[at]
+        mean = total / len(group)
+        for o in group:
+            move = mean - o[at]
+            o[at] = o[at] + move
+            o[other] = o[other] + move
+        out.extend(group)
     return out
 
 
@@ -534,22 +532,29 @@ def _join(edges: list[list], lo: int, hi: int, tol: float, width_from_min: bool)
 
 def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, float, float]]:
     """pdfplumber.table.intersections_to_cells, step for step, with each point's edge sets (vertical,
-    horizontal) built once: pdfplumber rebuilds them for every pair of points it tries."""
+    horizontal) built once: pdfplumber rebuilds them for every pair of points it tries. The points
+    below one (same x) and right of it (same y) are slices of its column and its row."""
     points = sorted(intersections)
-    by_y: dict[float, list] = {}
-    for p in points:
-        by_y.setdefault(p[1], []).append(p)
-    cells = []
     n = len(points)
-    for i, pt in enumerate(points):
-        if i == n - 1:
-            break
-        below = []
-        j = i + 1
-        while j < n and points[j][0] == pt[0]:
-            below.append(points[j])
-            j += 1
-        right = [q for q in by_y[pt[1]] if q[0] > pt[0]]
+    by_y: dict[float, list] = {}
+    at_row = []
+    for p in points:
+        row = by_y.setdefault(p[1], [])
+        at_row.append(len(row))  # points are in x order: the ones after p in its row are right of it
+        row.append(p)
+    cells = []
+    col_end = n
+    ends = [0] * n  # end of each point's column (points are in (x, y) order)
+    for i in range(n - 1, -1, -1):
+        if i == n - 1 or points[i + 1][0] != points[i][0]:
+            col_end = i + 1
+        ends[i] = col_end
+    for i in range(n - 1):
+        pt = points[i]
+        below = points[i + 1:ends[i]]
+        if not below:
+            continue
+        right = by_y[pt[1]][at_row[i] + 1:]
         v_pt, h_pt = intersections[pt]
         found = None
         for below_pt in below:
@@ -568,3 +573,33 @@ def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, flo
         if found:
             cells.append(found)
     return cells
+
+
+def _cells_to_tables(cells: list[tuple[float, float, float, float]]) -> list[list[tuple[float, float, float, float]]]:
+    """pdfplumber.table.cells_to_tables, same passes and same order, without its ``list.remove`` per
+    cell: each pass keeps the cells it did not take in a new list."""
+    remaining = list(cells)
+    corners: set[tuple[float, float]] = set()
+    current: list[tuple[float, float, float, float]] = []
+    tables = []
+    while remaining:
+        before = len(current)
+        left = []
+        for cell in remaining:
+            x0, top, x1, bottom = cell
+            cc = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+            # The first cell starts a table; a cell sharing a corner with it joins it.
+            if not current or cc[0] in corners or cc[1] in corners or cc[2] in corners or cc[3] in corners:
+                corners.update(cc)
+                current.append(cell)
+            else:
+                left.append(cell)
+        remaining = left
+        if len(current) == before:
+            tables.append(current)
+            corners = set()
+            current = []
+    if current:
+        tables.append(current)
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
