@@ -130,8 +130,8 @@ class _Line:
 
     @property
     def text(self) -> str:
-        nums = self.numbers
-        if len(self.segments) > 1 and nums and (
+        # (A single segment is never a row: its numbers are not needed.)
+        if len(self.segments) > 1 and (nums := self.numbers) and (
             self.row or len(nums) > 1 or self.segments[-1][0] - self.segments[-2][1] > 0.9 * (self.bottom - self.top)
         ):
             # An unruled table row: label and values as tab-separated cells, like a ruled row.
@@ -140,10 +140,6 @@ class _Line:
         for seg in self.segments:
             out = _join(out, seg[2]) if out else seg[2]
         return _tidy(out)
-
-
-def _line_key(c: dict) -> tuple[float, float]:
-    return (round(c["top"], 1), c["x0"])
 
 
 _x0 = itemgetter("x0")
@@ -157,7 +153,9 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
         seg = _segment(chars)
         ch = chars[0]
         return [_Line(top=ch["top"], bottom=ch["bottom"], x0=seg[0], x1=seg[1], segments=[seg])] if seg[2] else []
-    chars = sorted(chars, key=_line_key)
+    # By line (top to 0.1) then x0; the keys computed in one pass, indexes sorted (stable, like chars).
+    keys = [(round(c["top"], 1), c["x0"]) for c in chars]
+    chars = [chars[i] for i in sorted(range(len(chars)), key=keys.__getitem__)]
     rows: list[list[dict]] = []
     row: list[dict] | None = None
     ref_top = ref_h = 0.0
@@ -205,7 +203,7 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
         segments = [s for s in segments if s[2]]
         if segments:
             lines.append(_Line(
-                top=min(c["top"] for c in row), bottom=max(c["bottom"] for c in row),
+                top=min([c["top"] for c in row]), bottom=max([c["bottom"] for c in row]),
                 x0=segments[0][0], x1=segments[-1][1], segments=segments,
             ))
     return lines
@@ -219,8 +217,8 @@ class _Seg(NamedTuple):
 
 
 def _segment(chars: list[dict]) -> _Seg:
-    text = _tidy(normalise_text("".join(c["text"] for c in chars)))
-    xs = tuple(c["x0"] for c in chars if c["text"].strip())
+    text = _tidy(normalise_text("".join([c["text"] for c in chars])))
+    xs = tuple([c["x0"] for c in chars if c["text"].strip()])
     return _Seg(chars[0]["x0"], chars[-1]["x1"], text, xs if len(xs) == len(text) else ())
 
 
@@ -321,7 +319,10 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
         else:
             rest.append(ch)
     texts = {}
-    for i, cchars in content.items():
+    # A frame without a row of two cells is never a data table (``_is_data_table``; dropping empty rows
+    # and columns cannot add one): its cells' text is not needed, and it leaves an empty grid.
+    frame = not any(len(set(row)) >= 2 for row in owner)
+    for i, cchars in ([] if frame else content.items()):
         text = ""
         for line in _chars_to_lines(cchars):
             text = _join(text, line.text)
