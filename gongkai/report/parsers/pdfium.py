@@ -23,6 +23,7 @@ pdfminer's box (Type 3 fonts, vertical writing, radicals PDFium normalises).
 from __future__ import annotations
 
 import ctypes
+import functools
 import re
 import struct
 from bisect import bisect_left, bisect_right
@@ -333,6 +334,12 @@ _POINT_CHECKS = 20
 _layout = {"checks": _POINT_CHECKS, "ok": True}
 
 
+@functools.lru_cache(maxsize=64)
+def _point_array(n: int):
+    """The ctypes type of n points' bytes (a view at an address, read before PDFium moves on)."""
+    return ctypes.c_char * (_POINT.size * n)
+
+
 def _segments_api(obj, n: int) -> list[tuple[float, float, int, int]]:
     x, y = ctypes.c_float(), ctypes.c_float()
     x_p, y_p = ctypes.byref(x), ctypes.byref(y)
@@ -351,7 +358,7 @@ def _segments(obj, n: int):
         first = _SEGMENT(obj, 0)
         last = _SEGMENT(obj, n - 1) if n > 1 else first
         if first and last and last - first == _POINT.size * (n - 1):
-            points = list(_POINT.iter_unpack(ctypes.string_at(first, _POINT.size * n)))
+            points = list(_POINT.iter_unpack(_point_array(n).from_address(first)))
             if not layout["checks"]:
                 return points
             layout["checks"] -= 1
@@ -369,32 +376,29 @@ def _path_edges(obj, mat, x_off: float, y_top: float, edges: list[dict]) -> None
     if n <= 0:
         return
     a, b, c, d, e, f = mat
-    subpaths: list[tuple[str, list[tuple[float, float]]]] = []
-    shape: list[str] = []
+    shape = ""
     pts: list[tuple[float, float]] = []
     bezier = 0
     for px, py, kind, close in _segments(obj, n):
         pt = (a * px + c * py + e - x_off, y_top - (b * px + d * py + f))
         if kind == _MOVE:
             if shape:
-                subpaths.append(("".join(shape), pts))
-            shape, pts, bezier = ["m"], [pt], 0
+                _classify(shape, pts, edges)
+            shape, pts, bezier = "m", [pt], 0
         elif kind == _BEZIER:
             bezier += 1
             if bezier == 3:  # one "c": two control points, then its end point
-                shape.append("c")
+                shape += "c"
                 pts.append(pt)
                 bezier = 0
         else:
-            shape.append("l")
+            shape += "l"
             pts.append(pt)
         if close and shape:
-            shape.append("h")
+            shape += "h"
             pts.append(pts[0])
     if shape:
-        subpaths.append(("".join(shape), pts))
-    for shape_s, pts in subpaths:
-        _classify(shape_s, pts, edges)
+        _classify(shape, pts, edges)
 
 
 def _classify(shape: str, pts: list[tuple[float, float]], edges: list[dict]) -> None:
@@ -415,10 +419,18 @@ def _classify(shape: str, pts: list[tuple[float, float]], edges: list[dict]) -> 
                                  or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
             left, right = min(x0, x2), max(x0, x2)
             top, bottom = min(y0, y2), max(y0, y2)
-            edges.append(_edge("h", left, right, top, top, "rect_edge", right - left))
-            edges.append(_edge("h", left, right, bottom, bottom, "rect_edge", right - left))
-            edges.append(_edge("v", left, left, top, bottom, "rect_edge", height=bottom - top))
-            edges.append(_edge("v", right, right, top, bottom, "rect_edge", height=bottom - top))
+            # _edge's four dicts, written out: most paths of a ruled page are rectangles.
+            width, height = right - left, bottom - top
+            edges += (
+                {"x0": left, "x1": right, "top": top, "bottom": top, "doctop": top, "width": width,
+                 "height": 0.0, "orientation": "h", "object_type": "rect_edge"},
+                {"x0": left, "x1": right, "top": bottom, "bottom": bottom, "doctop": bottom, "width": width,
+                 "height": 0.0, "orientation": "h", "object_type": "rect_edge"},
+                {"x0": left, "x1": left, "top": top, "bottom": bottom, "doctop": top, "width": 0.0,
+                 "height": height, "orientation": "v", "object_type": "rect_edge"},
+                {"x0": right, "x1": right, "top": top, "bottom": bottom, "doctop": top, "width": 0.0,
+                 "height": height, "orientation": "v", "object_type": "rect_edge"},
+            )
             return
     for (x0, t0), (x1, t1) in zip(pts, pts[1:]):
         orient = "v" if x0 == x1 else ("h" if t0 == t1 else None)
