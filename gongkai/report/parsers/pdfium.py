@@ -83,11 +83,12 @@ def read_page(page: pdfium.PdfPage) -> PageContent:
     if not textpage:
         raise ReportError("PDF 页面内容无法解析：文字层")
     try:
-        content.chars, content.unmapped = _chars(textpage, x_off, y_top)
+        text_objects: set[int] = set()
+        content.chars, content.unmapped = _chars(textpage, x_off, y_top, text_objects)
     finally:
         pdfium_c.FPDFText_ClosePage(textpage)
     edges: list[dict] = []
-    content.images = _walk(raw, None, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), x_off, y_top, edges)
+    content.images = _walk(raw, None, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), x_off, y_top, edges, text_objects)
     content.edges = edges
     return content
 
@@ -132,7 +133,8 @@ _FONT_OF = _plain(pdfium_c.FPDFTextObj_GetFont, _VP, _VP)
 _VISIBLE = re.compile("[^\\s\\x00\\ufffe]")
 
 
-def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
+def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tuple[list[dict], int]:
+    """Visible characters and the number unmapped; the text objects met go into ``text_objects``."""
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
         return [], 0
@@ -172,6 +174,7 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
             # Font metrics belong to the text object (often one per character): its font is asked once
             # per object, the font's metrics once per font.
             last = obj
+            text_objects.add(obj)
             font = font_of(obj) if obj else None
             if font != last_font:
                 last_font = font
@@ -291,8 +294,10 @@ def _mul(m, n):
             e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
 
 
-def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], depth: int = 0) -> int:
-    """Edges of every path object (into ``edges``), through form XObjects; returns the image count."""
+def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], text_objects: set[int] = frozenset(),
+          depth: int = 0) -> int:
+    """Edges of every path object (into ``edges``), through form XObjects; returns the image count.
+    ``text_objects`` (the text layer's objects, known to be text) are passed over without a call."""
     if depth > 12:
         return 0
     if form is None:
@@ -303,10 +308,12 @@ def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], de
     m = (ctypes.c_float * 6)()
     m_addr = ctypes.addressof(m)
     get_type, get_matrix, unpack = _OBJ_TYPE, _OBJ_MATRIX, _MATRIX.unpack_from
-    # Most objects are text (often one per character): one type call each, nothing else.
+    # Most objects are text (often one per character): known from the text layer, or one type call.
     last_m = mat = None
     for i in range(count):
         obj = get(parent, i)
+        if obj in text_objects:
+            continue
         kind = get_type(obj)
         if kind == _TEXT:
             continue
@@ -318,7 +325,7 @@ def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], de
             if raw_m != last_m:  # the paths of a page mostly share one matrix
                 last_m, mat = raw_m, _mul(raw_m, ctm)
             if kind == _FORM:
-                images += _walk(page_raw, obj, mat, x_off, y_top, edges, depth + 1)
+                images += _walk(page_raw, obj, mat, x_off, y_top, edges, text_objects, depth + 1)
             else:
                 _path_edges(obj, mat, x_off, y_top, edges)
     return images
