@@ -175,31 +175,31 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
     for row in rows:
         row.sort(key=_x0)
         segments: list[tuple[float, float, str]] = []
-        cur: list[dict] = []
-        for ch in row:
-            if cur:
-                prev = cur[-1]
-                gap = ch["x0"] - prev["x1"]
-                size = prev["size"]
-                if size < 1.0:
-                    size = 1.0
-                text = ch["text"]
-                # A wide gap, a jump in baseline (cells of one row are centred independently), or
-                # a number set apart from the text before it (a value next to a long label).
-                if (
-                    gap > 0.9 * size or abs(ch["bottom"] - prev["bottom"]) > 0.2 * size
-                    # OCR: a number read as a box of its own is a cell of its own, however close
-                    or ch.get("box", -1) != prev.get("box", -1) and (ch.get("number") or prev.get("number"))
-                    or (gap > 0.35 * size and text.isdigit() and _is_wide(prev["text"][-1:] or "a"))
-                ):
-                    segments.append(_segment(cur))
-                    cur = []
-                elif gap > 0.25 * size and not (_is_wide(text[:1] or "a") or _is_wide(prev["text"][-1:] or "a")):
-                    cur.append({**ch, "text": " " + text})
-                    continue
+        prev = row[0]
+        cur: list[dict] = [prev]
+        for k in range(1, len(row)):
+            ch = row[k]
+            gap = ch["x0"] - prev["x1"]
+            size = prev["size"]
+            if size < 1.0:
+                size = 1.0
+            text = ch["text"]
+            # A wide gap, a jump in baseline (cells of one row are centred independently), or
+            # a number set apart from the text before it (a value next to a long label).
+            # (``x > "\u2e7f"`` is _is_wide, written out: this runs once per character.)
+            if (
+                gap > 0.9 * size or abs(ch["bottom"] - prev["bottom"]) > 0.2 * size
+                # OCR: a number read as a box of its own is a cell of its own, however close
+                or ch.get("box", -1) != prev.get("box", -1) and (ch.get("number") or prev.get("number"))
+                or (gap > 0.35 * size and text.isdigit() and (prev["text"][-1:] or "a") > "\u2e7f")
+            ):
+                segments.append(_segment(cur))
+                cur = []
+            elif gap > 0.25 * size and not ((text[:1] or "a") > "\u2e7f" or (prev["text"][-1:] or "a") > "\u2e7f"):
+                ch = {**ch, "text": " " + text}
             cur.append(ch)
-        if cur:
-            segments.append(_segment(cur))
+            prev = ch
+        segments.append(_segment(cur))
         segments = [s for s in segments if s[2]]
         if segments:
             lines.append(_Line(
