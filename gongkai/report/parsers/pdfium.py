@@ -28,6 +28,8 @@ import re
 import struct
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -465,17 +467,17 @@ def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float
     v = _snap(v, 0, 1, _TOL)
     h = _snap(h, 2, 3, _TOL)
     # merge_edges: groups by (orientation, position), "h" first; join_edge_group within each.
-    h_out = _join(sorted(h, key=lambda e: e[2]), 0, 1, _TOL, width_from_min=True)
-    v_out = _join(sorted(v, key=lambda e: e[0]), 2, 3, _TOL, width_from_min=False)
+    h_out = _join(sorted(h, key=itemgetter(2)), 0, 1, _TOL, width_from_min=True)
+    v_out = _join(sorted(v, key=itemgetter(0)), 2, 3, _TOL, width_from_min=False)
     h_out = [e for e in h_out if e[4] >= _TOL]
     v_out = [e for e in v_out if e[4] >= _TOL]
     if not h_out and not v_out:
         return []
     # edges_to_intersections
     points: dict[tuple[float, float], tuple[set, set]] = {}
-    hs = sorted(h_out, key=lambda e: (e[2], e[0]))
+    hs = sorted(h_out, key=itemgetter(2, 0))
     tops = [e[2] for e in hs]
-    for ve in sorted(v_out, key=lambda e: (e[0], e[2])):
+    for ve in sorted(v_out, key=itemgetter(0, 2)):
         x, vkey = ve[0], (ve[0], ve[2], ve[1], ve[3])
         for he in hs[bisect_left(tops, ve[2] - _TOL):bisect_right(tops, ve[3] + _TOL)]:
             if he[0] - _TOL <= x <= he[1] + _TOL:
@@ -525,12 +527,9 @@ def _join(edges: list[list], lo: int, hi: int, tol: float, width_from_min: bool)
     same x0 for vertical) that touch or overlap within ``tol`` become one."""
     group_at = 2 if width_from_min else 0
     out: list[list] = []
-    i = 0
-    while i < len(edges):
-        j = i
-        while j < len(edges) and edges[j][group_at] == edges[i][group_at]:
-            j += 1
-        group = sorted(edges[i:j], key=lambda e: e[lo])
+    by_lo = itemgetter(lo)
+    for _, run in groupby(edges, itemgetter(group_at)):  # runs of equal position, as pdfplumber groups
+        group = sorted(run, key=by_lo)
         joined = [group[0]]
         for e in group[1:]:
             last = joined[-1]
@@ -545,7 +544,6 @@ def _join(edges: list[list], lo: int, hi: int, tol: float, width_from_min: bool)
             else:
                 joined.append(e)
         out.extend(joined)
-        i = j
     return out
 
 
