@@ -128,6 +128,8 @@ _LOOSE_BOX = _plain(pdfium_c.FPDFText_GetLooseCharBox, _INT, _VP, _INT, _VP)
 _RECT = struct.Struct("4f")
 _MAP_ERROR = _plain(pdfium_c.FPDFText_HasUnicodeMapError, _INT, _VP, _INT)
 _FONT_OF = _plain(pdfium_c.FPDFTextObj_GetFont, _VP, _VP)
+_CHAR_MATRIX = _plain(pdfium_c.FPDFText_GetMatrix, _INT, _VP, _INT, _VP)
+_FONT_SIZE = _plain(pdfium_c.FPDFText_GetFontSize, ctypes.c_double, _VP, _INT)
 
 
 # Characters that are drawn: no whitespace (pdfplumber's chars were filtered the same way), no NUL, no
@@ -150,6 +152,7 @@ def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tupl
     rect = (ctypes.c_float * 4)()  # FS_RECTF: left, top, right, bottom
     rect_p = ctypes.addressof(rect)
     read_rect = _RECT.unpack_from
+    char_matrix = (ctypes.c_float * 6)()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     ox_p, oy_p = ctypes.byref(ox), ctypes.byref(oy)
     origin = pdfium_c.FPDFText_GetCharOrigin
@@ -205,7 +208,7 @@ def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tupl
         # The loose box is (ascent - descent) × size high: the size it implies is checked with PDFium
         # (text matrix × font size, two calls) only when it changes.
         if not em or abs(high - em * size) > 1e-4 * size:
-            size = _size(textpage, i)
+            size = _size(tp, i, char_matrix)
         height = em * size if em else -1.0
         # pdfminer's box (what pdf.py's thresholds were tuned on): x0 at the origin, as wide as the
         # advance, one font size high from the descent line. PDFium's loose box is that box where it
@@ -263,11 +266,14 @@ def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tupl
 
 
 
-def _size(textpage, i: int) -> float:
-    """pdfminer's size: the font size in page units (Tf scaled by the text matrix and CTM)."""
-    matrix = pdfium_c.FS_MATRIX()
-    pdfium_c.FPDFText_GetMatrix(textpage, i, ctypes.byref(matrix))
-    return pdfium_c.FPDFText_GetFontSize(textpage, i) * (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
+def _size(tp: int, i: int, matrix) -> float:
+    """pdfminer's size: the font size in page units (Tf scaled by the text matrix and CTM). ``matrix``
+    is a buffer of six floats (FS_MATRIX) reused from call to call."""
+    if _CHAR_MATRIX(tp, i, ctypes.addressof(matrix)):
+        c, d = matrix[2], matrix[3]
+    else:
+        c = d = 0.0  # what an untouched FS_MATRIX gives
+    return _FONT_SIZE(tp, i) * (c * c + d * d) ** 0.5
 
 
 def _font_metrics(font: int | None) -> tuple[float, float, float, bool]:
