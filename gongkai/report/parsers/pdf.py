@@ -230,12 +230,6 @@ def _cluster(values: list[float], tol: float = 2.0) -> list[float]:
     return out
 
 
-def _near(values: list[float], v: float, tol: float = 2.0) -> bool:
-    """Some of the sorted ``values`` is within ``tol`` of ``v``."""
-    i = bisect_right(values, v)
-    return (i < len(values) and values[i] - v <= tol) or (i > 0 and v - values[i - 1] <= tol)
-
-
 def _index(edges: list[float], v: float, tol: float = 2.0) -> int:
     """Index of the grid edge nearest to ``v``."""
     i = bisect_right(edges, v + tol) - 1
@@ -276,7 +270,14 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
     cells = [c for c in table.cells if c[2] - c[0] > 1 and c[3] - c[1] > 1]
     xs = _cluster([v for c in cells for v in (c[0], c[2])])
     ys = _cluster([v for c in cells for v in (c[1], c[3])])
-    rules = [e for e in vedges if _near(xs, e["x0"])]
+    # The page's vertical rules within 2 of a column edge (bisect in xs, once per rule of the page).
+    rules = []
+    n_xs = len(xs)
+    for e in vedges:
+        v = e["x0"]
+        i = bisect_right(xs, v)
+        if (i < n_xs and xs[i] - v <= 2.0) or (i > 0 and v - xs[i - 1] <= 2.0):
+            rules.append(e)
     open_top = open_bottom = False
     if rules:
         top, bottom = min(e["top"] for e in rules), max(e["bottom"] for e in rules)
