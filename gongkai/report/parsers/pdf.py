@@ -153,11 +153,22 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
         seg = _segment(chars)
         ch = chars[0]
         return [_Line(top=ch["top"], bottom=ch["bottom"], x0=seg[0], x1=seg[1], segments=[seg])] if seg[2] else []
-    # By line (top to 0.1) then x0; the keys computed in one pass, indexes sorted (stable, like chars).
-    keys = [(round(c["top"], 1), c["x0"]) for c in chars]
-    chars = [chars[i] for i in sorted(range(len(chars)), key=keys.__getitem__)]
     rows: list[list[dict]] = []
-    row: list[dict] | None = None
+    tops = [c["top"] for c in chars]
+    top = tops[0]
+    if tops.count(top) == len(tops) and top - top == 0.0:
+        # One top for all (a cell's number or label on one line): the sort below is by x0 alone, and
+        # every character is on the first one's line (unless its height is NaN).
+        chars = sorted(chars, key=_x0)
+        h = chars[0]["bottom"] - top
+        if h == h:
+            rows.append(chars)
+            chars = []
+    else:
+        # By line (top to 0.1) then x0; the keys computed in one pass, indexes sorted (stable, like chars).
+        keys = [(round(t, 1), c["x0"]) for t, c in zip(tops, chars)]
+        chars = [chars[i] for i in sorted(range(len(chars)), key=keys.__getitem__)]
+    row = None
     ref_top = ref_h = 0.0
     for ch in chars:
         top = ch["top"]
