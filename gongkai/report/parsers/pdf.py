@@ -335,10 +335,15 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
     # and columns cannot add one): its cells' text is not needed, and it leaves an empty grid.
     frame = not any(len(set(row)) >= 2 for row in owner)
     for i, cchars in ([] if frame else content.items()):
-        text = ""
-        for line in _chars_to_lines(cchars):
-            text = _join(text, line.text)
-        text = _tidy(text)
+        if len(cchars) == 1:
+            # One character (most value cells): what its one line's text, joined and tidied, comes to.
+            seg = _segment(cchars)[2]
+            text = _tidy(_tidy(seg)) if seg else ""
+        else:
+            text = ""
+            for line in _chars_to_lines(cchars):
+                text = _join(text, line.text)
+            text = _tidy(text)
         # A page number caught inside a table that runs to the page foot is not a cell's content.
         texts[i] = "" if _DECORATED_PAGE_NUMBER.match(text) else text
     rows: list[list[str | None]] = []
