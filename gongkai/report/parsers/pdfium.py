@@ -163,6 +163,8 @@ def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tupl
     unmapped = 0
     last = -1
     size = em = miner_descent = 0.0
+    # em × size, the box height tolerance and the widest box, kept as em and size change.
+    em_size = tol = wide_max = 0.0
     type3 = False
     fonts: dict[int | None, tuple[float, float, float, bool]] = {}
     # Per font: how many of its glyphs PDFium flags as unmapped; and the runs of characters in one font
@@ -191,8 +193,10 @@ def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tupl
                     if metrics is None:
                         metrics = fonts[font] = _font_metrics(font)
                     em, miner_descent, type3 = metrics[0] - metrics[1], metrics[2], metrics[3]
+                    em_size = em * size
                 else:
                     em, miner_descent, type3 = 0.0, 0.0, False
+                    em_size = em * size
                     of_font = no_font
                 runs.append((len(chars), of_font))
         # An unmapped glyph reads as its character code: any code point, a digit included.
@@ -207,20 +211,21 @@ def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tupl
         high, wide = top - bottom, right - left
         # The loose box is (ascent - descent) × size high: the size it implies is checked with PDFium
         # (text matrix × font size, two calls) only when it changes.
-        if not em or abs(high - em * size) > 1e-4 * size:
+        if not em or abs(high - em_size) > tol:
             size = _size(tp, i, char_matrix)
-        height = em * size if em else -1.0
+            em_size, tol, wide_max = em * size, 1e-4 * size, 3 * size
+        height = em_size if em else -1.0
         # pdfminer's box (what pdf.py's thresholds were tuned on): x0 at the origin, as wide as the
         # advance, one font size high from the descent line. PDFium's loose box is that box where it
         # is as high as the font's ascent - descent; its top is then moved to one size above the bottom.
         # (FPDFText_GetCharOrigin costs ten times a box call: it is asked only where needed.)
-        if not type3 and abs(high - height) < 0.05 and wide <= 3 * size:
+        if not type3 and abs(high - height) < 0.05 and wide <= wide_max:
             bottom = y_top - bottom
             append({"text": ch, "x0": left - x_off, "x1": right - x_off, "top": bottom - size,
                     "bottom": bottom, "size": size})
             continue
         origin(textpage, i, ox_p, oy_p)
-        if abs(left - ox.value) < 0.05 and abs(high - height) < 0.05 and wide <= 3 * size:
+        if abs(left - ox.value) < 0.05 and abs(high - height) < 0.05 and wide <= wide_max:
             # A Type 3 font declares no descent (pdfminer: 0; PDFium measures the glyph procedures), and
             # its loose box is the drawing's bounds, not its advance: an ideograph advances one em.
             bottom = y_top - oy.value - miner_descent * size
@@ -231,7 +236,7 @@ def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tupl
         # Not the loose box: PDFium gives the tight glyph box for characters it normalised (a CJK
         # radical read as the ordinary ideograph), and an unusable one for vertical writing.
         x0 = ox.value
-        if wide > 3 * size:
+        if wide > wide_max:
             # Vertical writing (Identity-V): the origin is the top left corner of the glyph's em square,
             # which is pdfminer's box.
             top = y_top - oy.value - size
