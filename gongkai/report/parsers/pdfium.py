@@ -11,14 +11,15 @@ interpreter was 93% of a parse). Its output has pdfplumber's shapes, so ``pdf.py
   pdfminer classifies them: a two-point subpath is a line, a closed axis-aligned four-point subpath a
   rectangle (four edges, so filled thin rectangles drawn by browsers are rules), anything else a curve
   whose axis-aligned point pairs are edges;
-- ruled tables from those edges: pdfplumber's "lines" strategy (snap, join, intersections, cells) redone
-  step for step on plain lists, then its ``cells_to_tables``: the cells ``page.find_tables()`` gave.
+- ruled tables from those edges: pdfplumber's "lines" strategy (snap, join, intersections, cells) and its
+  ``cells_to_tables`` redone step for step on plain lists: the cells ``page.find_tables()`` gave.
 
 pdfplumber/pdfminer read no PDF any more; tests/report/test_parse_pdfium.py compares this reader with
 them on every corpus page. The ctypes calls per character are the cost: the page text comes in one
 ``FPDFText_GetText`` call; each visible character costs a box, a text-object and a mapping-error call;
 size and font metrics are asked per text object or font, the origin only where the loose box is not
-pdfminer's box (Type 3 fonts, vertical writing, radicals PDFium normalises).
+pdfminer's box (Type 3 fonts, vertical writing, radicals PDFium normalises). The page walk passes over
+the text layer's objects without a call and reads each path's points in one go (``_segments``).
 """
 from __future__ import annotations
 
