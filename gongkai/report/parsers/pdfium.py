@@ -42,6 +42,7 @@ BROKEN = "PDF 文件已损坏或格式不正确，无法读取"
 
 _BEZIER = pdfium_c.FPDF_SEGMENT_BEZIERTO
 _MOVE = pdfium_c.FPDF_SEGMENT_MOVETO
+_LINE = pdfium_c.FPDF_SEGMENT_LINETO
 _PATH = pdfium_c.FPDF_PAGEOBJ_PATH
 _FORM = pdfium_c.FPDF_PAGEOBJ_FORM
 _IMAGE = pdfium_c.FPDF_PAGEOBJ_IMAGE
@@ -397,10 +398,21 @@ def _path_edges(obj, mat, x_off: float, y_top: float, edges: list[dict]) -> None
     if n <= 0:
         return
     a, b, c, d, e, f = mat
+    points = _segments(obj, n)
+    if n == 5:
+        # The commonest path of a ruled page, a rectangle (move, four lines, the last one closing): the
+        # shape and points the loop below gives it, without the loop.
+        p0, p1, p2, p3, p4 = points
+        if (p0[2] == _MOVE and p1[2] == _LINE and p2[2] == _LINE and p3[2] == _LINE and p4[2] == _LINE
+                and not (p0[3] or p1[3] or p2[3] or p3[3]) and p4[3]):
+            pts = [(a * px + c * py + e - x_off, y_top - (b * px + d * py + f)) for px, py, _, _ in points]
+            pts.append(pts[0])
+            _classify("mllllh", pts, edges)
+            return
     shape = ""
     pts: list[tuple[float, float]] = []
     bezier = 0
-    for px, py, kind, close in _segments(obj, n):
+    for px, py, kind, close in points:
         pt = (a * px + c * py + e - x_off, y_top - (b * px + d * py + f))
         if kind == _MOVE:
             if shape:
