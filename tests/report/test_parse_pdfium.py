@@ -150,7 +150,7 @@ def test_path_points_read_at_once_are_the_apis(shared, name):
     doc = pdfium.PdfDocument((shared / "corpus" / name).read_bytes())
     paths = 0
     for page in doc:
-        parent = ctypes.cast(page.raw, ctypes.c_void_p).value
+        parent = ctypes.cast(page.raw, ctypes.c_void_p)
         for i in range(pdfium.raw.FPDFPage_CountObjects(page.raw)):
             obj = reader._PAGE_OBJECT(parent, i)
             if reader._OBJ_TYPE(obj) != reader._PATH:

@@ -29,7 +29,7 @@ import re
 import struct
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import groupby, repeat
 from operator import itemgetter
 
 import pypdfium2 as pdfium
@@ -112,8 +112,18 @@ def _plain(fn, restype, *argtypes):
     return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
+def _untyped(fn, restype):
+    """The PDFium function without declared argument types: ctypes converts a Python int to a C int and
+    passes a ``c_void_p`` as a pointer, faster than checking declared types (a third of the cost of the
+    calls made per character). Every pointer argument must be a ``c_void_p``."""
+    fn = ctypes.CFUNCTYPE(restype)(ctypes.cast(fn, ctypes.c_void_p).value)
+    fn.argtypes = None
+    return fn
+
+
 _VP, _INT = ctypes.c_void_p, ctypes.c_int
-_PAGE_OBJECT = _plain(pdfium_c.FPDFPage_GetObject, _VP, _VP, _INT)
+# Once per page object (most are text): the page as c_void_p, the index as int.
+_PAGE_OBJECT = _untyped(pdfium_c.FPDFPage_GetObject, _VP)
 _FORM_OBJECT = _plain(pdfium_c.FPDFFormObj_GetObject, _VP, _VP, ctypes.c_ulong)
 _FORM_COUNT = _plain(pdfium_c.FPDFFormObj_CountObjects, _INT, _VP)
 _OBJ_TYPE = _plain(pdfium_c.FPDFPageObj_GetType, _INT, _VP)
@@ -124,11 +134,12 @@ _SEG_POINT = _plain(pdfium_c.FPDFPathSegment_GetPoint, _INT, _VP, ctypes.POINTER
                     ctypes.POINTER(ctypes.c_float))
 _SEG_TYPE = _plain(pdfium_c.FPDFPathSegment_GetType, _INT, _VP)
 _SEG_CLOSE = _plain(pdfium_c.FPDFPathSegment_GetClose, _INT, _VP)
-# Per character: the text object under it (its identity), its box, whether its glyph has no Unicode.
-_OBJECT_AT = _plain(pdfium_c.FPDFText_GetTextObject, _VP, _VP, _INT)
-_LOOSE_BOX = _plain(pdfium_c.FPDFText_GetLooseCharBox, _INT, _VP, _INT, _VP)
+# Per character (textpage and rectangle as c_void_p, index as int): the text object under it (its
+# identity), its box, whether its glyph has no Unicode.
+_OBJECT_AT = _untyped(pdfium_c.FPDFText_GetTextObject, _VP)
+_LOOSE_BOX = _untyped(pdfium_c.FPDFText_GetLooseCharBox, _INT)
 _RECT = struct.Struct("4f")
-_MAP_ERROR = _plain(pdfium_c.FPDFText_HasUnicodeMapError, _INT, _VP, _INT)
+_MAP_ERROR = _untyped(pdfium_c.FPDFText_HasUnicodeMapError, _INT)
 _FONT_OF = _plain(pdfium_c.FPDFTextObj_GetFont, _VP, _VP)
 _CHAR_MATRIX = _plain(pdfium_c.FPDFText_GetMatrix, _INT, _VP, _INT, _VP)
 _FONT_SIZE = _plain(pdfium_c.FPDFText_GetFontSize, ctypes.c_double, _VP, _INT)
@@ -151,9 +162,6 @@ def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tupl
         # Characters outside the BMP come as surrogate pairs: index by character, not by UTF-16 unit.
         get = pdfium_c.FPDFText_GetUnicode
         text = "".join(chr(get(textpage, i)) for i in range(n))
-    rect = (ctypes.c_float * 4)()  # FS_RECTF: left, top, right, bottom
-    rect_p = ctypes.addressof(rect)
-    read_rect = _RECT.unpack_from
     char_matrix = (ctypes.c_float * 6)()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     ox_p, oy_p = ctypes.byref(ox), ctypes.byref(oy)
@@ -176,9 +184,21 @@ def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tupl
     of_font = no_font
     runs: list[tuple[int, list]] = [(0, no_font)]
     last_font = -1
-    for match in _VISIBLE.finditer(text):
-        i = match.start()
-        obj = object_at(tp, i) or 0
+    # The per-character calls made in bulk (map runs them without a Python loop): the text object, the
+    # mapping error and the loose box (FS_RECTF: left, top, right, bottom) of every visible character.
+    # A box PDFium fails to give keeps the previous one's values, as one reused FS_RECTF would.
+    at = [m.start() for m in _VISIBLE.finditer(text)]
+    k = len(at)
+    tp_p = ctypes.c_void_p(tp)
+    objects = list(map(object_at, repeat(tp_p, k), at))
+    errors = list(map(map_error, repeat(tp_p, k), at))
+    boxes = (ctypes.c_float * (4 * k + 4))()
+    base = ctypes.addressof(boxes) + 16
+    got_box = list(map(loose, repeat(tp_p, k), at, map(ctypes.c_void_p, range(base, base + 16 * k, 16))))
+    rects = _RECT.iter_unpack(boxes)
+    rect = next(rects)  # the zeros before the first box
+    for i, obj, error, ok, box in zip(at, objects, errors, got_box, rects):
+        obj = obj or 0
         if obj != last:
             # Font metrics belong to the text object (often one per character): its font is asked once
             # per object, the font's metrics once per font.
@@ -202,14 +222,15 @@ def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tupl
                     of_font = no_font
                 runs.append((len(chars), of_font))
         # An unmapped glyph reads as its character code: any code point, a digit included.
-        if map_error(tp, i):
+        if error:
             ch = UNMAPPED
             unmapped += 1
             of_font[0] += 1
         else:
-            ch = match.group()
-        loose(tp, i, rect_p)
-        left, top, right, bottom = read_rect(rect)
+            ch = text[i]
+        if ok:
+            rect = box
+        left, top, right, bottom = rect
         high, wide = top - bottom, right - left
         # The loose box is (ascent - descent) × size high: the size it implies is checked with PDFium
         # (text matrix × font size, two calls) only when it changes.
