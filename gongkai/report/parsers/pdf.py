@@ -320,8 +320,10 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
     content: dict[int, list[dict]] = {}
     rest = []
     tx0, tx1, ttop, tbottom = xs[0], xs[-1], ys[0], ys[-1]
-    for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+    # Each character's centre (computed in two passes: this runs over the page's characters per table).
+    cxs = [(ch["x0"] + ch["x1"]) / 2 for ch in chars]
+    cys = [(ch["top"] + ch["bottom"]) / 2 for ch in chars]
+    for ch, cx, cy in zip(chars, cxs, cys):
         if not (tx0 <= cx <= tx1 and ttop <= cy <= tbottom):
             rest.append(ch)
             continue
