@@ -166,7 +166,14 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
             chars = []
     else:
         # By line (top to 0.1) then x0; the keys computed in one pass, indexes sorted (stable, like chars).
-        keys = [(round(t, 1), c["x0"]) for t, c in zip(tops, chars)]
+        # (round is slow; a page has far fewer distinct tops than characters. Equal floats round equal;
+        # a NaN, equal to nothing, is rounded per character as before.)
+        distinct = set(tops)
+        if any(t != t for t in distinct):
+            keys = [(round(t, 1), c["x0"]) for t, c in zip(tops, chars)]
+        else:
+            rounded = {t: round(t, 1) for t in distinct}
+            keys = [(rounded[t], c["x0"]) for t, c in zip(tops, chars)]
         chars = [chars[i] for i in sorted(range(len(chars)), key=keys.__getitem__)]
     row = None
     ref_top = ref_h = 0.0
