@@ -156,7 +156,7 @@ def test_path_points_read_at_once_are_the_apis(shared, name):
             if reader._OBJ_TYPE(obj) != reader._PATH:
                 continue
             n = reader._SEG_COUNT(obj)
-            assert reader._segments(obj, n) == reader._segments_api(obj, n)
+            assert reader._segments(ctypes.c_void_p(obj), n) == reader._segments_api(obj, n)
             paths += 1
     assert reader._layout["ok"]
     assert paths  # every corpus report has ruled tables

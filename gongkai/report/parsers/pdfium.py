@@ -127,9 +127,13 @@ _PAGE_OBJECT = _untyped(pdfium_c.FPDFPage_GetObject, _VP)
 _FORM_OBJECT = _plain(pdfium_c.FPDFFormObj_GetObject, _VP, _VP, ctypes.c_ulong)
 _FORM_COUNT = _plain(pdfium_c.FPDFFormObj_CountObjects, _INT, _VP)
 _OBJ_TYPE = _plain(pdfium_c.FPDFPageObj_GetType, _INT, _VP)
-_OBJ_MATRIX = _plain(pdfium_c.FPDFPageObj_GetMatrix, _INT, _VP, _VP)
 _SEG_COUNT = _plain(pdfium_c.FPDFPath_CountSegments, _INT, _VP)
 _SEGMENT = _plain(pdfium_c.FPDFPath_GetPathSegment, _VP, _VP, _INT)
+# The same, per path object of the walk (the object and the matrix buffer as c_void_p).
+_OBJ_TYPE_U = _untyped(pdfium_c.FPDFPageObj_GetType, _INT)
+_OBJ_MATRIX_U = _untyped(pdfium_c.FPDFPageObj_GetMatrix, _INT)
+_SEG_COUNT_U = _untyped(pdfium_c.FPDFPath_CountSegments, _INT)
+_SEGMENT_U = _untyped(pdfium_c.FPDFPath_GetPathSegment, _VP)
 _SEG_POINT = _plain(pdfium_c.FPDFPathSegment_GetPoint, _INT, _VP, ctypes.POINTER(ctypes.c_float),
                     ctypes.POINTER(ctypes.c_float))
 _SEG_TYPE = _plain(pdfium_c.FPDFPathSegment_GetType, _INT, _VP)
@@ -342,28 +346,29 @@ def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], te
         count, get, parent = _FORM_COUNT(form), _FORM_OBJECT, form
     images = 0
     m = (ctypes.c_float * 6)()
-    m_addr = ctypes.addressof(m)
-    get_type, get_matrix, unpack = _OBJ_TYPE, _OBJ_MATRIX, _MATRIX.unpack_from
+    m_p = _VP(ctypes.addressof(m))
+    get_type, get_matrix, unpack = _OBJ_TYPE_U, _OBJ_MATRIX_U, _MATRIX.unpack_from
     # Most objects are text (often one per character): known from the text layer, or one type call.
     last_m = mat = None
     for i in range(count):
         obj = get(parent, i)
         if obj in text_objects:
             continue
-        kind = get_type(obj)
+        handle = _VP(obj)
+        kind = get_type(handle)
         if kind == _TEXT:
             continue
         if kind == _IMAGE:
             images += 1
         elif kind == _PATH or kind == _FORM:
-            get_matrix(obj, m_addr)
+            get_matrix(handle, m_p)
             raw_m = unpack(m)
             if raw_m != last_m:  # the paths of a page mostly share one matrix
                 last_m, mat = raw_m, _mul(raw_m, ctm)
             if kind == _FORM:
                 images += _walk(page_raw, obj, mat, x_off, y_top, edges, text_objects, depth + 1)
             else:
-                _path_edges(obj, mat, x_off, y_top, edges)
+                _path_edges(handle, mat, x_off, y_top, edges)
     return images
 
 
@@ -394,12 +399,12 @@ def _segments_api(obj, n: int) -> list[tuple[float, float, int, int]]:
     return out
 
 
-def _segments(obj, n: int):
-    """(x, y, type, close) of each segment of a path."""
+def _segments(obj: ctypes.c_void_p, n: int):
+    """(x, y, type, close) of each segment of a path (``obj`` a c_void_p)."""
     layout = _layout
     if layout["ok"]:
-        first = _SEGMENT(obj, 0)
-        last = _SEGMENT(obj, n - 1) if n > 1 else first
+        first = _SEGMENT_U(obj, 0)
+        last = _SEGMENT_U(obj, n - 1) if n > 1 else first
         if first and last and last - first == _POINT.size * (n - 1):
             points = list(_POINT.iter_unpack(_point_array(n).from_address(first)))
             if not layout["checks"]:
@@ -413,9 +418,9 @@ def _segments(obj, n: int):
     return _segments_api(obj, n)
 
 
-def _path_edges(obj, mat, x_off: float, y_top: float, edges: list[dict]) -> None:
+def _path_edges(obj: ctypes.c_void_p, mat, x_off: float, y_top: float, edges: list[dict]) -> None:
     """Split a path into subpaths and classify each like pdfminer's ``paint_path``."""
-    n = _SEG_COUNT(obj)
+    n = _SEG_COUNT_U(obj)
     if n <= 0:
         return
     a, b, c, d, e, f = mat
