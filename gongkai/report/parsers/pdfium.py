@@ -350,8 +350,7 @@ def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], te
     get_type, get_matrix, unpack = _OBJ_TYPE_U, _OBJ_MATRIX_U, _MATRIX.unpack_from
     # Most objects are text (often one per character): known from the text layer, or one type call.
     last_m = mat = None
-    for i in range(count):
-        obj = get(parent, i)
+    for obj in list(map(get, repeat(parent, count), range(count))):  # every object, fetched in bulk
         if obj in text_objects:
             continue
         handle = _VP(obj)
