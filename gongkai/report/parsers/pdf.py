@@ -130,8 +130,8 @@ class _Line:
 
     @property
     def text(self) -> str:
-        nums = self.numbers
-        if len(self.segments) > 1 and nums and (
+        # (A single segment is never a row: its numbers are not needed.)
+        if len(self.segments) > 1 and (nums := self.numbers) and (
             self.row or len(nums) > 1 or self.segments[-1][0] - self.segments[-2][1] > 0.9 * (self.bottom - self.top)
         ):
             # An unruled table row: label and values as tab-separated cells, like a ruled row.
@@ -140,10 +140,6 @@ class _Line:
         for seg in self.segments:
             out = _join(out, seg[2]) if out else seg[2]
         return _tidy(out)
-
-
-def _line_key(c: dict) -> tuple[float, float]:
-    return (round(c["top"], 1), c["x0"])
 
 
 _x0 = itemgetter("x0")
@@ -157,9 +153,29 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
         seg = _segment(chars)
         ch = chars[0]
         return [_Line(top=ch["top"], bottom=ch["bottom"], x0=seg[0], x1=seg[1], segments=[seg])] if seg[2] else []
-    chars = sorted(chars, key=_line_key)
     rows: list[list[dict]] = []
-    row: list[dict] | None = None
+    tops = [c["top"] for c in chars]
+    top = tops[0]
+    if tops.count(top) == len(tops) and top - top == 0.0:
+        # One top for all (a cell's number or label on one line): the sort below is by x0 alone, and
+        # every character is on the first one's line (unless its height is NaN).
+        chars = sorted(chars, key=_x0)
+        h = chars[0]["bottom"] - top
+        if h == h:
+            rows.append(chars)
+            chars = []
+    else:
+        # By line (top to 0.1) then x0; the keys computed in one pass, indexes sorted (stable, like chars).
+        # (round is slow; a page has far fewer distinct tops than characters. Equal floats round equal;
+        # a NaN, equal to nothing, is rounded per character as before.)
+        distinct = set(tops)
+        if any(t != t for t in distinct):
+            keys = [(round(t, 1), c["x0"]) for t, c in zip(tops, chars)]
+        else:
+            rounded = {t: round(t, 1) for t in distinct}
+            keys = [(rounded[t], c["x0"]) for t, c in zip(tops, chars)]
+        chars = [chars[i] for i in sorted(range(len(chars)), key=keys.__getitem__)]
+    row = None
     ref_top = ref_h = 0.0
     for ch in chars:
         top = ch["top"]
@@ -177,35 +193,35 @@ def _chars_to_lines(chars: list[dict]) -> list[_Line]:
     for row in rows:
         row.sort(key=_x0)
         segments: list[tuple[float, float, str]] = []
-        cur: list[dict] = []
-        for ch in row:
-            if cur:
-                prev = cur[-1]
-                gap = ch["x0"] - prev["x1"]
-                size = prev["size"]
-                if size < 1.0:
-                    size = 1.0
-                text = ch["text"]
-                # A wide gap, a jump in baseline (cells of one row are centred independently), or
-                # a number set apart from the text before it (a value next to a long label).
-                if (
-                    gap > 0.9 * size or abs(ch["bottom"] - prev["bottom"]) > 0.2 * size
-                    # OCR: a number read as a box of its own is a cell of its own, however close
-                    or ch.get("box", -1) != prev.get("box", -1) and (ch.get("number") or prev.get("number"))
-                    or (gap > 0.35 * size and text.isdigit() and _is_wide(prev["text"][-1:] or "a"))
-                ):
-                    segments.append(_segment(cur))
-                    cur = []
-                elif gap > 0.25 * size and not (_is_wide(text[:1] or "a") or _is_wide(prev["text"][-1:] or "a")):
-                    cur.append({**ch, "text": " " + text})
-                    continue
+        prev = row[0]
+        cur: list[dict] = [prev]
+        for k in range(1, len(row)):
+            ch = row[k]
+            gap = ch["x0"] - prev["x1"]
+            size = prev["size"]
+            if size < 1.0:
+                size = 1.0
+            text = ch["text"]
+            # A wide gap, a jump in baseline (cells of one row are centred independently), or
+            # a number set apart from the text before it (a value next to a long label).
+            # (``x > "\u2e7f"`` is _is_wide, written out: this runs once per character.)
+            if (
+                gap > 0.9 * size or abs(ch["bottom"] - prev["bottom"]) > 0.2 * size
+                # OCR: a number read as a box of its own is a cell of its own, however close
+                or ch.get("box", -1) != prev.get("box", -1) and (ch.get("number") or prev.get("number"))
+                or (gap > 0.35 * size and text.isdigit() and (prev["text"][-1:] or "a") > "\u2e7f")
+            ):
+                segments.append(_segment(cur))
+                cur = []
+            elif gap > 0.25 * size and not ((text[:1] or "a") > "\u2e7f" or (prev["text"][-1:] or "a") > "\u2e7f"):
+                ch = {**ch, "text": " " + text}
             cur.append(ch)
-        if cur:
-            segments.append(_segment(cur))
+            prev = ch
+        segments.append(_segment(cur))
         segments = [s for s in segments if s[2]]
         if segments:
             lines.append(_Line(
-                top=min(c["top"] for c in row), bottom=max(c["bottom"] for c in row),
+                top=min([c["top"] for c in row]), bottom=max([c["bottom"] for c in row]),
                 x0=segments[0][0], x1=segments[-1][1], segments=segments,
             ))
     return lines
@@ -219,8 +235,8 @@ class _Seg(NamedTuple):
 
 
 def _segment(chars: list[dict]) -> _Seg:
-    text = _tidy(normalise_text("".join(c["text"] for c in chars)))
-    xs = tuple(c["x0"] for c in chars if c["text"].strip())
+    text = _tidy(normalise_text("".join([c["text"] for c in chars])))
+    xs = tuple([c["x0"] for c in chars if c["text"].strip()])
     return _Seg(chars[0]["x0"], chars[-1]["x1"], text, xs if len(xs) == len(text) else ())
 
 
@@ -230,12 +246,6 @@ def _cluster(values: list[float], tol: float = 2.0) -> list[float]:
         if not out or v - out[-1] > tol:
             out.append(v)
     return out
-
-
-def _near(values: list[float], v: float, tol: float = 2.0) -> bool:
-    """Some of the sorted ``values`` is within ``tol`` of ``v``."""
-    i = bisect_right(values, v)
-    return (i < len(values) and values[i] - v <= tol) or (i > 0 and v - values[i - 1] <= tol)
 
 
 def _index(edges: list[float], v: float, tol: float = 2.0) -> int:
@@ -278,7 +288,14 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
     cells = [c for c in table.cells if c[2] - c[0] > 1 and c[3] - c[1] > 1]
     xs = _cluster([v for c in cells for v in (c[0], c[2])])
     ys = _cluster([v for c in cells for v in (c[1], c[3])])
-    rules = [e for e in vedges if _near(xs, e["x0"])]
+    # The page's vertical rules within 2 of a column edge (bisect in xs, once per rule of the page).
+    rules = []
+    n_xs = len(xs)
+    for e in vedges:
+        v = e["x0"]
+        i = bisect_right(xs, v)
+        if (i < n_xs and xs[i] - v <= 2.0) or (i > 0 and v - xs[i - 1] <= 2.0):
+            rules.append(e)
     open_top = open_bottom = False
     if rules:
         top, bottom = min(e["top"] for e in rules), max(e["bottom"] for e in rules)
@@ -310,8 +327,10 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
     content: dict[int, list[dict]] = {}
     rest = []
     tx0, tx1, ttop, tbottom = xs[0], xs[-1], ys[0], ys[-1]
-    for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+    # Each character's centre (computed in two passes: this runs over the page's characters per table).
+    cxs = [(ch["x0"] + ch["x1"]) / 2 for ch in chars]
+    cys = [(ch["top"] + ch["bottom"]) / 2 for ch in chars]
+    for ch, cx, cy in zip(chars, cxs, cys):
         if not (tx0 <= cx <= tx1 and ttop <= cy <= tbottom):
             rest.append(ch)
             continue
@@ -321,11 +340,19 @@ def _build_grid(table, chars: list[dict], page_no: int, vedges: list[dict]) -> t
         else:
             rest.append(ch)
     texts = {}
-    for i, cchars in content.items():
-        text = ""
-        for line in _chars_to_lines(cchars):
-            text = _join(text, line.text)
-        text = _tidy(text)
+    # A frame without a row of two cells is never a data table (``_is_data_table``; dropping empty rows
+    # and columns cannot add one): its cells' text is not needed, and it leaves an empty grid.
+    frame = not any(len(set(row)) >= 2 for row in owner)
+    for i, cchars in ([] if frame else content.items()):
+        if len(cchars) == 1:
+            # One character (most value cells): what its one line's text, joined and tidied, comes to.
+            seg = _segment(cchars)[2]
+            text = _tidy(_tidy(seg)) if seg else ""
+        else:
+            text = ""
+            for line in _chars_to_lines(cchars):
+                text = _join(text, line.text)
+            text = _tidy(text)
         # A page number caught inside a table that runs to the page foot is not a cell's content.
         texts[i] = "" if _DECORATED_PAGE_NUMBER.match(text) else text
     rows: list[list[str | None]] = []

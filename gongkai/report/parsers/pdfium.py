@@ -11,21 +11,26 @@ interpreter was 93% of a parse). Its output has pdfplumber's shapes, so ``pdf.py
   pdfminer classifies them: a two-point subpath is a line, a closed axis-aligned four-point subpath a
   rectangle (four edges, so filled thin rectangles drawn by browsers are rules), anything else a curve
   whose axis-aligned point pairs are edges;
-- ruled tables from those edges: pdfplumber's "lines" strategy (snap, join, intersections, cells) redone
-  step for step on plain lists, then its ``cells_to_tables``: the cells ``page.find_tables()`` gave.
+- ruled tables from those edges: pdfplumber's "lines" strategy (snap, join, intersections, cells) and its
+  ``cells_to_tables`` redone step for step on plain lists: the cells ``page.find_tables()`` gave.
 
 pdfplumber/pdfminer read no PDF any more; tests/report/test_parse_pdfium.py compares this reader with
 them on every corpus page. The ctypes calls per character are the cost: the page text comes in one
 ``FPDFText_GetText`` call; each visible character costs a box, a text-object and a mapping-error call;
 size and font metrics are asked per text object or font, the origin only where the loose box is not
-pdfminer's box (Type 3 fonts, vertical writing, radicals PDFium normalises).
+pdfminer's box (Type 3 fonts, vertical writing, radicals PDFium normalises). The page walk passes over
+the text layer's objects without a call and reads each path's points in one go (``_segments``).
 """
 from __future__ import annotations
 
 import ctypes
+import functools
 import re
+import struct
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import groupby, repeat
+from operator import itemgetter
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -37,9 +42,11 @@ BROKEN = "PDF 文件已损坏或格式不正确，无法读取"
 
 _BEZIER = pdfium_c.FPDF_SEGMENT_BEZIERTO
 _MOVE = pdfium_c.FPDF_SEGMENT_MOVETO
+_LINE = pdfium_c.FPDF_SEGMENT_LINETO
 _PATH = pdfium_c.FPDF_PAGEOBJ_PATH
 _FORM = pdfium_c.FPDF_PAGEOBJ_FORM
 _IMAGE = pdfium_c.FPDF_PAGEOBJ_IMAGE
+_TEXT = pdfium_c.FPDF_PAGEOBJ_TEXT
 # PDFium puts the character code where a glyph has no Unicode mapping, and flags it; pdfminer wrote
 # "(cid:N)". Both are unreadable: the caller turns them into "?", never into a guessed character.
 UNMAPPED = "\ufffd"
@@ -80,11 +87,12 @@ def read_page(page: pdfium.PdfPage) -> PageContent:
     if not textpage:
         raise ReportError("PDF 页面内容无法解析：文字层")
     try:
-        content.chars, content.unmapped = _chars(textpage, x_off, y_top)
+        text_objects: set[int] = set()
+        content.chars, content.unmapped = _chars(textpage, x_off, y_top, text_objects)
     finally:
         pdfium_c.FPDFText_ClosePage(textpage)
     edges: list[dict] = []
-    content.images = _walk(raw, None, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), x_off, y_top, edges)
+    content.images = _walk(raw, None, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), x_off, y_top, edges, text_objects)
     content.edges = edges
     return content
 
@@ -104,23 +112,41 @@ def _plain(fn, restype, *argtypes):
     return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
+def _untyped(fn, restype):
+    """The PDFium function without declared argument types: ctypes converts a Python int to a C int and
+    passes a ``c_void_p`` as a pointer, faster than checking declared types (a third of the cost of the
+    calls made per character). Every pointer argument must be a ``c_void_p``."""
+    fn = ctypes.CFUNCTYPE(restype)(ctypes.cast(fn, ctypes.c_void_p).value)
+    fn.argtypes = None
+    return fn
+
+
 _VP, _INT = ctypes.c_void_p, ctypes.c_int
-_PAGE_OBJECT = _plain(pdfium_c.FPDFPage_GetObject, _VP, _VP, _INT)
+# Once per page object (most are text): the page as c_void_p, the index as int.
+_PAGE_OBJECT = _untyped(pdfium_c.FPDFPage_GetObject, _VP)
 _FORM_OBJECT = _plain(pdfium_c.FPDFFormObj_GetObject, _VP, _VP, ctypes.c_ulong)
 _FORM_COUNT = _plain(pdfium_c.FPDFFormObj_CountObjects, _INT, _VP)
 _OBJ_TYPE = _plain(pdfium_c.FPDFPageObj_GetType, _INT, _VP)
-_OBJ_MATRIX = _plain(pdfium_c.FPDFPageObj_GetMatrix, _INT, _VP, ctypes.POINTER(pdfium_c.FS_MATRIX))
 _SEG_COUNT = _plain(pdfium_c.FPDFPath_CountSegments, _INT, _VP)
 _SEGMENT = _plain(pdfium_c.FPDFPath_GetPathSegment, _VP, _VP, _INT)
+# The same, per path object of the walk (the object and the matrix buffer as c_void_p).
+_OBJ_TYPE_U = _untyped(pdfium_c.FPDFPageObj_GetType, _INT)
+_OBJ_MATRIX_U = _untyped(pdfium_c.FPDFPageObj_GetMatrix, _INT)
+_SEG_COUNT_U = _untyped(pdfium_c.FPDFPath_CountSegments, _INT)
+_SEGMENT_U = _untyped(pdfium_c.FPDFPath_GetPathSegment, _VP)
 _SEG_POINT = _plain(pdfium_c.FPDFPathSegment_GetPoint, _INT, _VP, ctypes.POINTER(ctypes.c_float),
                     ctypes.POINTER(ctypes.c_float))
 _SEG_TYPE = _plain(pdfium_c.FPDFPathSegment_GetType, _INT, _VP)
 _SEG_CLOSE = _plain(pdfium_c.FPDFPathSegment_GetClose, _INT, _VP)
-# Per character: the text object under it (its identity), its box, whether its glyph has no Unicode.
-_OBJECT_AT = _plain(pdfium_c.FPDFText_GetTextObject, _VP, _VP, _INT)
-_LOOSE_BOX = _plain(pdfium_c.FPDFText_GetLooseCharBox, _INT, _VP, _INT, ctypes.POINTER(pdfium_c.FS_RECTF))
-_MAP_ERROR = _plain(pdfium_c.FPDFText_HasUnicodeMapError, _INT, _VP, _INT)
+# Per character (textpage and rectangle as c_void_p, index as int): the text object under it (its
+# identity), its box, whether its glyph has no Unicode.
+_OBJECT_AT = _untyped(pdfium_c.FPDFText_GetTextObject, _VP)
+_LOOSE_BOX = _untyped(pdfium_c.FPDFText_GetLooseCharBox, _INT)
+_RECT = struct.Struct("4f")
+_MAP_ERROR = _untyped(pdfium_c.FPDFText_HasUnicodeMapError, _INT)
 _FONT_OF = _plain(pdfium_c.FPDFTextObj_GetFont, _VP, _VP)
+_CHAR_MATRIX = _plain(pdfium_c.FPDFText_GetMatrix, _INT, _VP, _INT, _VP)
+_FONT_SIZE = _plain(pdfium_c.FPDFText_GetFontSize, ctypes.c_double, _VP, _INT)
 
 
 # Characters that are drawn: no whitespace (pdfplumber's chars were filtered the same way), no NUL, no
@@ -128,7 +154,8 @@ _FONT_OF = _plain(pdfium_c.FPDFTextObj_GetFont, _VP, _VP)
 _VISIBLE = re.compile("[^\\s\\x00\\ufffe]")
 
 
-def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
+def _chars(textpage, x_off: float, y_top: float, text_objects: set[int]) -> tuple[list[dict], int]:
+    """Visible characters and the number unmapped; the text objects met go into ``text_objects``."""
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
         return [], 0
@@ -139,80 +166,104 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
         # Characters outside the BMP come as surrogate pairs: index by character, not by UTF-16 unit.
         get = pdfium_c.FPDFText_GetUnicode
         text = "".join(chr(get(textpage, i)) for i in range(n))
-    rect = pdfium_c.FS_RECTF()
-    rect_p = ctypes.byref(rect)
+    char_matrix = (ctypes.c_float * 6)()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     ox_p, oy_p = ctypes.byref(ox), ctypes.byref(oy)
     origin = pdfium_c.FPDFText_GetCharOrigin
-    loose, map_error, object_at = _LOOSE_BOX, _MAP_ERROR, _OBJECT_AT
+    loose, map_error, object_at, font_of = _LOOSE_BOX, _MAP_ERROR, _OBJECT_AT, _FONT_OF
     tp = ctypes.cast(textpage, ctypes.c_void_p).value
     chars: list[dict] = []
     append = chars.append
     unmapped = 0
     last = -1
     size = em = miner_descent = 0.0
+    # em × size, the box height tolerance and the widest box, kept as em and size change.
+    em_size = tol = wide_max = 0.0
     type3 = False
     fonts: dict[int | None, tuple[float, float, float, bool]] = {}
-    # Per font: how many of its glyphs PDFium flags as unmapped, and its characters (indexes in chars).
+    # Per font: how many of its glyphs PDFium flags as unmapped; and the runs of characters in one font
+    # (start index in chars, that font's counter), to find its characters afterwards.
     by_font: dict[int | None, list] = {}
-    no_font: list = [0, []]
+    no_font: list = [0]
     of_font = no_font
+    runs: list[tuple[int, list]] = [(0, no_font)]
     last_font = -1
-    for match in _VISIBLE.finditer(text):
-        i, ch = match.start(), match.group()
-        obj = object_at(tp, i) or 0
+    # The per-character calls made in bulk (map runs them without a Python loop): the text object, the
+    # mapping error and the loose box (FS_RECTF: left, top, right, bottom) of every visible character.
+    # A box PDFium fails to give keeps the previous one's values, as one reused FS_RECTF would.
+    at = [m.start() for m in _VISIBLE.finditer(text)]
+    k = len(at)
+    tp_p = ctypes.c_void_p(tp)
+    objects = list(map(object_at, repeat(tp_p, k), at))
+    errors = list(map(map_error, repeat(tp_p, k), at))
+    boxes = (ctypes.c_float * (4 * k + 4))()
+    base = ctypes.addressof(boxes) + 16
+    got_box = list(map(loose, repeat(tp_p, k), at, map(ctypes.c_void_p, range(base, base + 16 * k, 16))))
+    rects = _RECT.iter_unpack(boxes)
+    rect = next(rects)  # the zeros before the first box
+    for i, obj, error, ok, box in zip(at, objects, errors, got_box, rects):
+        obj = obj or 0
         if obj != last:
             # Font metrics belong to the text object (often one per character): its font is asked once
             # per object, the font's metrics once per font.
             last = obj
-            font = _FONT_OF(obj) if obj else None
+            text_objects.add(obj)
+            font = font_of(obj) if obj else None
             if font != last_font:
                 last_font = font
                 if font:
                     of_font = by_font.get(font)
                     if of_font is None:
-                        of_font = by_font[font] = [0, []]
+                        of_font = by_font[font] = [0]
                     metrics = fonts.get(font)
                     if metrics is None:
                         metrics = fonts[font] = _font_metrics(font)
                     em, miner_descent, type3 = metrics[0] - metrics[1], metrics[2], metrics[3]
+                    em_size = em * size
                 else:
                     em, miner_descent, type3 = 0.0, 0.0, False
+                    em_size = em * size
                     of_font = no_font
+                runs.append((len(chars), of_font))
         # An unmapped glyph reads as its character code: any code point, a digit included.
-        if map_error(tp, i):
+        if error:
             ch = UNMAPPED
             unmapped += 1
             of_font[0] += 1
-        of_font[1].append(len(chars))
-        loose(tp, i, rect_p)
+        else:
+            ch = text[i]
+        if ok:
+            rect = box
+        left, top, right, bottom = rect
+        high, wide = top - bottom, right - left
         # The loose box is (ascent - descent) × size high: the size it implies is checked with PDFium
         # (text matrix × font size, two calls) only when it changes.
-        if not em or abs((rect.top - rect.bottom) - em * size) > 1e-4 * size:
-            size = _size(textpage, i)
-        height = em * size if em else -1.0
+        if not em or abs(high - em_size) > tol:
+            size = _size(tp, i, char_matrix)
+            em_size, tol, wide_max = em * size, 1e-4 * size, 3 * size
+        height = em_size if em else -1.0
         # pdfminer's box (what pdf.py's thresholds were tuned on): x0 at the origin, as wide as the
         # advance, one font size high from the descent line. PDFium's loose box is that box where it
         # is as high as the font's ascent - descent; its top is then moved to one size above the bottom.
         # (FPDFText_GetCharOrigin costs ten times a box call: it is asked only where needed.)
-        if not type3 and abs(rect.top - rect.bottom - height) < 0.05 and rect.right - rect.left <= 3 * size:
-            bottom = y_top - rect.bottom
-            append({"text": ch, "x0": rect.left - x_off, "x1": rect.right - x_off, "top": bottom - size,
+        if not type3 and abs(high - height) < 0.05 and wide <= wide_max:
+            bottom = y_top - bottom
+            append({"text": ch, "x0": left - x_off, "x1": right - x_off, "top": bottom - size,
                     "bottom": bottom, "size": size})
             continue
         origin(textpage, i, ox_p, oy_p)
-        if abs(rect.left - ox.value) < 0.05 and abs(rect.top - rect.bottom - height) < 0.05 and rect.right - rect.left <= 3 * size:
+        if abs(left - ox.value) < 0.05 and abs(high - height) < 0.05 and wide <= wide_max:
             # A Type 3 font declares no descent (pdfminer: 0; PDFium measures the glyph procedures), and
             # its loose box is the drawing's bounds, not its advance: an ideograph advances one em.
             bottom = y_top - oy.value - miner_descent * size
-            x1 = rect.left + size if type3 and ch > "\u2e7f" else rect.right
-            append({"text": ch, "x0": rect.left - x_off, "x1": x1 - x_off, "top": bottom - size,
+            x1 = left + size if type3 and ch > "\u2e7f" else right
+            append({"text": ch, "x0": left - x_off, "x1": x1 - x_off, "top": bottom - size,
                     "bottom": bottom, "size": size})
             continue
         # Not the loose box: PDFium gives the tight glyph box for characters it normalised (a CJK
         # radical read as the ordinary ideograph), and an unusable one for vertical writing.
         x0 = ox.value
-        if rect.right - rect.left > 3 * size:
+        if wide > wide_max:
             # Vertical writing (Identity-V): the origin is the top left corner of the glyph's em square,
             # which is pdfminer's box.
             top = y_top - oy.value - size
@@ -220,19 +271,26 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
                      "size": size})
             continue
         # An ideograph advances one em.
-        x1 = x0 + size if ch > "\u2e7f" else max(rect.right, x0)
+        x1 = x0 + size if ch > "\u2e7f" else max(right, x0)
         bottom = y_top - oy.value - miner_descent * size
         append({"text": ch, "x0": x0 - x_off, "x1": x1 - x_off, "top": bottom - size, "bottom": bottom,
                 "size": size})
     # A font without a ToUnicode map: PDFium flags most of its glyphs, but may still give others a code
     # point of its own making (the glyph's code read as Unicode, e.g. U+0783 for an em dash) without
     # the flag. When most of a font's glyphs on the page are unmapped, none of them is trusted.
-    for flagged, indexes in by_font.values():
-        if flagged and 2 * flagged >= len(indexes) > flagged:
-            for k in indexes:
-                if chars[k]["text"] != UNMAPPED:
-                    chars[k]["text"] = UNMAPPED
-                    unmapped += 1
+    if unmapped:
+        runs.append((len(chars), no_font))
+        spans: dict[int, list[range]] = {}
+        for (start, counter), (stop, _) in zip(runs, runs[1:]):
+            if counter is not no_font and counter[0] and stop > start:
+                spans.setdefault(id(counter), [counter]).append(range(start, stop))
+        for counter, *ranges in spans.values():
+            flagged = counter[0]
+            if 2 * flagged >= sum(map(len, ranges)) > flagged:
+                for k in (k for r in ranges for k in r):
+                    if chars[k]["text"] != UNMAPPED:
+                        chars[k]["text"] = UNMAPPED
+                        unmapped += 1
     return chars, unmapped
 
 
@@ -240,11 +298,14 @@ def _chars(textpage, x_off: float, y_top: float) -> tuple[list[dict], int]:
 
 
 
-def _size(textpage, i: int) -> float:
-    """pdfminer's size: the font size in page units (Tf scaled by the text matrix and CTM)."""
-    matrix = pdfium_c.FS_MATRIX()
-    pdfium_c.FPDFText_GetMatrix(textpage, i, ctypes.byref(matrix))
-    return pdfium_c.FPDFText_GetFontSize(textpage, i) * (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
+def _size(tp: int, i: int, matrix) -> float:
+    """pdfminer's size: the font size in page units (Tf scaled by the text matrix and CTM). ``matrix``
+    is a buffer of six floats (FS_MATRIX) reused from call to call."""
+    if _CHAR_MATRIX(tp, i, ctypes.addressof(matrix)):
+        c, d = matrix[2], matrix[3]
+    else:
+        c = d = 0.0  # what an untouched FS_MATRIX gives
+    return _FONT_SIZE(tp, i) * (c * c + d * d) ** 0.5
 
 
 def _font_metrics(font: int | None) -> tuple[float, float, float, bool]:
@@ -273,8 +334,10 @@ def _mul(m, n):
             e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
 
 
-def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], depth: int = 0) -> int:
-    """Edges of every path object (into ``edges``), through form XObjects; returns the image count."""
+def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], text_objects: set[int] = frozenset(),
+          depth: int = 0) -> int:
+    """Edges of every path object (into ``edges``), through form XObjects; returns the image count.
+    ``text_objects`` (the text layer's objects, known to be text) are passed over without a call."""
     if depth > 12:
         return 0
     if form is None:
@@ -282,63 +345,118 @@ def _walk(page_raw, form, ctm, x_off: float, y_top: float, edges: list[dict], de
     else:
         count, get, parent = _FORM_COUNT(form), _FORM_OBJECT, form
     images = 0
-    m = pdfium_c.FS_MATRIX()
-    m_p = ctypes.byref(m)
-    get_type = _OBJ_TYPE
-    for i in range(count):
-        obj = get(parent, i)
-        kind = get_type(obj)
+    m = (ctypes.c_float * 6)()
+    m_p = _VP(ctypes.addressof(m))
+    get_type, get_matrix, unpack = _OBJ_TYPE_U, _OBJ_MATRIX_U, _MATRIX.unpack_from
+    # Most objects are text (often one per character): known from the text layer, or one type call.
+    last_m = mat = None
+    for obj in list(map(get, repeat(parent, count), range(count))):  # every object, fetched in bulk
+        if obj in text_objects:
+            continue
+        handle = _VP(obj)
+        kind = get_type(handle)
+        if kind == _TEXT:
+            continue
         if kind == _IMAGE:
             images += 1
         elif kind == _PATH or kind == _FORM:
-            _OBJ_MATRIX(obj, m_p)
-            mat = _mul((m.a, m.b, m.c, m.d, m.e, m.f), ctm)
+            get_matrix(handle, m_p)
+            raw_m = unpack(m)
+            if raw_m != last_m:  # the paths of a page mostly share one matrix
+                last_m, mat = raw_m, _mul(raw_m, ctm)
             if kind == _FORM:
-                images += _walk(page_raw, obj, mat, x_off, y_top, edges, depth + 1)
+                images += _walk(page_raw, obj, mat, x_off, y_top, edges, text_objects, depth + 1)
             else:
-                _path_edges(obj, mat, x_off, y_top, edges)
+                _path_edges(handle, mat, x_off, y_top, edges)
     return images
 
 
-def _path_edges(obj, mat, x_off: float, y_top: float, edges: list[dict]) -> None:
+_MATRIX = struct.Struct("6f")
+# PDFium's FPDF_PATHSEGMENT handles point into the path's contiguous array of CFX_Path::Point (x, y as
+# float, type and close flag as bytes, padded to 12). Reading that array at once replaces four ctypes
+# calls per segment. The layout is PDFium's, not its API's: it is checked against the API on the first
+# paths of the process (and the array's contiguity on every path); on any mismatch the API is used.
+_POINT = struct.Struct("ffBBxx")
+_POINT_CHECKS = 20
+_layout = {"checks": _POINT_CHECKS, "ok": True}
+
+
+@functools.lru_cache(maxsize=64)
+def _point_array(n: int):
+    """The ctypes type of n points' bytes (a view at an address, read before PDFium moves on)."""
+    return ctypes.c_char * (_POINT.size * n)
+
+
+def _segments_api(obj, n: int) -> list[tuple[float, float, int, int]]:
+    x, y = ctypes.c_float(), ctypes.c_float()
+    x_p, y_p = ctypes.byref(x), ctypes.byref(y)
+    out = []
+    for i in range(n):
+        seg = _SEGMENT(obj, i)
+        _SEG_POINT(seg, x_p, y_p)
+        out.append((x.value, y.value, _SEG_TYPE(seg), 1 if _SEG_CLOSE(seg) else 0))
+    return out
+
+
+def _segments(obj: ctypes.c_void_p, n: int):
+    """(x, y, type, close) of each segment of a path (``obj`` a c_void_p)."""
+    layout = _layout
+    if layout["ok"]:
+        first = _SEGMENT_U(obj, 0)
+        last = _SEGMENT_U(obj, n - 1) if n > 1 else first
+        if first and last and last - first == _POINT.size * (n - 1):
+            points = list(_POINT.iter_unpack(_point_array(n).from_address(first)))
+            if not layout["checks"]:
+                return points
+            layout["checks"] -= 1
+            api = _segments_api(obj, n)
+            if points == api:
+                return points
+            layout["ok"] = False
+            return api
+    return _segments_api(obj, n)
+
+
+def _path_edges(obj: ctypes.c_void_p, mat, x_off: float, y_top: float, edges: list[dict]) -> None:
     """Split a path into subpaths and classify each like pdfminer's ``paint_path``."""
-    n = _SEG_COUNT(obj)
+    n = _SEG_COUNT_U(obj)
     if n <= 0:
         return
     a, b, c, d, e, f = mat
-    x, y = ctypes.c_float(), ctypes.c_float()
-    x_p, y_p = ctypes.byref(x), ctypes.byref(y)
-    get_seg, get_pt, get_type, get_close = _SEGMENT, _SEG_POINT, _SEG_TYPE, _SEG_CLOSE
-    subpaths: list[tuple[str, list[tuple[float, float]]]] = []
-    shape: list[str] = []
+    points = _segments(obj, n)
+    if n == 5:
+        # The commonest path of a ruled page, a rectangle (move, four lines, the last one closing): the
+        # shape and points the loop below gives it, without the loop.
+        p0, p1, p2, p3, p4 = points
+        if (p0[2] == _MOVE and p1[2] == _LINE and p2[2] == _LINE and p3[2] == _LINE and p4[2] == _LINE
+                and not (p0[3] or p1[3] or p2[3] or p3[3]) and p4[3]):
+            pts = [(a * px + c * py + e - x_off, y_top - (b * px + d * py + f)) for px, py, _, _ in points]
+            pts.append(pts[0])
+            _classify("mllllh", pts, edges)
+            return
+    shape = ""
     pts: list[tuple[float, float]] = []
     bezier = 0
-    for i in range(n):
-        seg = get_seg(obj, i)
-        kind = get_type(seg)
-        get_pt(seg, x_p, y_p)
-        px, py = x.value, y.value
+    for px, py, kind, close in points:
         pt = (a * px + c * py + e - x_off, y_top - (b * px + d * py + f))
         if kind == _MOVE:
             if shape:
-                subpaths.append(("".join(shape), pts))
-            shape, pts, bezier = ["m"], [pt], 0
+                _classify(shape, pts, edges)
+            shape, pts, bezier = "m", [pt], 0
         elif kind == _BEZIER:
             bezier += 1
             if bezier == 3:  # one "c": two control points, then its end point
-                shape.append("c")
+                shape += "c"
                 pts.append(pt)
                 bezier = 0
         else:
-            shape.append("l")
+            shape += "l"
             pts.append(pt)
-        if get_close(seg) and shape:
-            shape.append("h")
+        if close and shape:
+            shape += "h"
             pts.append(pts[0])
     if shape:
-        subpaths.append(("".join(shape), pts))
-    for shape_s, pts in subpaths:
-        _classify(shape_s, pts, edges)
+        _classify(shape, pts, edges)
 
 
 def _classify(shape: str, pts: list[tuple[float, float]], edges: list[dict]) -> None:
@@ -359,10 +477,18 @@ def _classify(shape: str, pts: list[tuple[float, float]], edges: list[dict]) -> 
                                  or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
             left, right = min(x0, x2), max(x0, x2)
             top, bottom = min(y0, y2), max(y0, y2)
-            edges.append(_edge("h", left, right, top, top, "rect_edge", right - left))
-            edges.append(_edge("h", left, right, bottom, bottom, "rect_edge", right - left))
-            edges.append(_edge("v", left, left, top, bottom, "rect_edge", height=bottom - top))
-            edges.append(_edge("v", right, right, top, bottom, "rect_edge", height=bottom - top))
+            # _edge's four dicts, written out: most paths of a ruled page are rectangles.
+            width, height = right - left, bottom - top
+            edges += (
+                {"x0": left, "x1": right, "top": top, "bottom": top, "doctop": top, "width": width,
+                 "height": 0.0, "orientation": "h", "object_type": "rect_edge"},
+                {"x0": left, "x1": right, "top": bottom, "bottom": bottom, "doctop": bottom, "width": width,
+                 "height": 0.0, "orientation": "h", "object_type": "rect_edge"},
+                {"x0": left, "x1": left, "top": top, "bottom": bottom, "doctop": top, "width": 0.0,
+                 "height": height, "orientation": "v", "object_type": "rect_edge"},
+                {"x0": right, "x1": right, "top": top, "bottom": bottom, "doctop": top, "width": 0.0,
+                 "height": height, "orientation": "v", "object_type": "rect_edge"},
+            )
             return
     for (x0, t0), (x1, t1) in zip(pts, pts[1:]):
         orient = "v" if x0 == x1 else ("h" if t0 == t1 else None)
@@ -382,8 +508,6 @@ def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float
     default settings (snap and join 3, edges of 3 or longer, intersections within 3), step for step and
     in the same float arithmetic, on plain lists instead of dicts copied at every step (which was most
     of a page's table time). tests/report/test_parse_pdfium.py compares it with ``page.find_tables()``."""
-    from pdfplumber.table import cells_to_tables
-
     v = [[e["x0"], e["x1"], e["top"], e["bottom"], e["height"]] for e in edges
          if e["orientation"] == "v" and e["height"] >= 1]
     h = [[e["x0"], e["x1"], e["top"], e["bottom"], e["width"]] for e in edges
@@ -392,17 +516,17 @@ def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float
     v = _snap(v, 0, 1, _TOL)
     h = _snap(h, 2, 3, _TOL)
     # merge_edges: groups by (orientation, position), "h" first; join_edge_group within each.
-    h_out = _join(sorted(h, key=lambda e: e[2]), 0, 1, _TOL, width_from_min=True)
-    v_out = _join(sorted(v, key=lambda e: e[0]), 2, 3, _TOL, width_from_min=False)
+    h_out = _join(sorted(h, key=itemgetter(2)), 0, 1, _TOL, width_from_min=True)
+    v_out = _join(sorted(v, key=itemgetter(0)), 2, 3, _TOL, width_from_min=False)
     h_out = [e for e in h_out if e[4] >= _TOL]
     v_out = [e for e in v_out if e[4] >= _TOL]
     if not h_out and not v_out:
         return []
     # edges_to_intersections
     points: dict[tuple[float, float], tuple[set, set]] = {}
-    hs = sorted(h_out, key=lambda e: (e[2], e[0]))
+    hs = sorted(h_out, key=itemgetter(2, 0))
     tops = [e[2] for e in hs]
-    for ve in sorted(v_out, key=lambda e: (e[0], e[2])):
+    for ve in sorted(v_out, key=itemgetter(0, 2)):
         x, vkey = ve[0], (ve[0], ve[2], ve[1], ve[3])
         for he in hs[bisect_left(tops, ve[2] - _TOL):bisect_right(tops, ve[3] + _TOL)]:
             if he[0] - _TOL <= x <= he[1] + _TOL:
@@ -412,7 +536,7 @@ def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float
                     sets = points[vertex] = (set(), set())
                 sets[0].add(vkey)
                 sets[1].add((he[0], he[2], he[1], he[3]))
-    return cells_to_tables(_intersections_to_cells(points))
+    return _cells_to_tables(_intersections_to_cells(points))
 
 
 _TOL = 3
@@ -420,8 +544,9 @@ _TOL = 3
 
 def _snap(objs: list[list], at: int, other: int, tol: float) -> list[list]:
     """pdfplumber's snap_objects: cluster by one coordinate (cluster_list over the distinct values),
-    move each cluster to its mean; clusters in order, members in their original order."""
-    values = sorted(set(o[at] for o in objs))
+    move each cluster to its mean; clusters in order, members in their original order. The lists in
+    ``objs`` are moved in place (find_tables made them); the mean is summed in pdfplumber's order."""
+    values = sorted(set([o[at] for o in objs]))
     cluster: dict[float, int] = {}
     k, last = 0, None
     for i, x in enumerate(values):
@@ -429,21 +554,20 @@ def _snap(objs: list[list], at: int, other: int, tol: float) -> list[list]:
             k += 1
         cluster[x] = k
         last = x
-    ordered = sorted(objs, key=lambda o: cluster[o[at]])
-    sums: dict[int, float] = {}
-    counts: dict[int, int] = {}
-    for o in ordered:
-        c = cluster[o[at]]
-        sums[c] = sums.get(c, 0) + o[at]
-        counts[c] = counts.get(c, 0) + 1
-    out = []
-    for o in ordered:
-        c = cluster[o[at]]
-        move = sums[c] / counts[c] - o[at]
-        moved = list(o)
-        moved[at] = o[at] + move
-        moved[other] = o[other] + move
-        out.append(moved)
+    groups: list[list[list]] = [[] for _ in range(k + 1)] if values else []
+    for o in objs:
+        groups[cluster[o[at]]].append(o)
+    out: list[list] = []
+    for group in groups:
+        total = 0
+        for o in group:
+            total = total + o[at]
+        mean = total / len(group)
+        for o in group:
+            move = mean - o[at]
+            o[at] = o[at] + move
+            o[other] = o[other] + move
+        out.extend(group)
     return out
 
 
@@ -452,12 +576,9 @@ def _join(edges: list[list], lo: int, hi: int, tol: float, width_from_min: bool)
     same x0 for vertical) that touch or overlap within ``tol`` become one."""
     group_at = 2 if width_from_min else 0
     out: list[list] = []
-    i = 0
-    while i < len(edges):
-        j = i
-        while j < len(edges) and edges[j][group_at] == edges[i][group_at]:
-            j += 1
-        group = sorted(edges[i:j], key=lambda e: e[lo])
+    by_lo = itemgetter(lo)
+    for _, run in groupby(edges, itemgetter(group_at)):  # runs of equal position, as pdfplumber groups
+        group = sorted(run, key=by_lo)
         joined = [group[0]]
         for e in group[1:]:
             last = joined[-1]
@@ -472,28 +593,34 @@ def _join(edges: list[list], lo: int, hi: int, tol: float, width_from_min: bool)
             else:
                 joined.append(e)
         out.extend(joined)
-        i = j
     return out
 
 
 def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, float, float]]:
     """pdfplumber.table.intersections_to_cells, step for step, with each point's edge sets (vertical,
-    horizontal) built once: pdfplumber rebuilds them for every pair of points it tries."""
+    horizontal) built once: pdfplumber rebuilds them for every pair of points it tries. The points
+    below one (same x) and right of it (same y) are slices of its column and its row."""
     points = sorted(intersections)
-    by_y: dict[float, list] = {}
-    for p in points:
-        by_y.setdefault(p[1], []).append(p)
-    cells = []
     n = len(points)
-    for i, pt in enumerate(points):
-        if i == n - 1:
-            break
-        below = []
-        j = i + 1
-        while j < n and points[j][0] == pt[0]:
-            below.append(points[j])
-            j += 1
-        right = [q for q in by_y[pt[1]] if q[0] > pt[0]]
+    by_y: dict[float, list] = {}
+    at_row = []
+    for p in points:
+        row = by_y.setdefault(p[1], [])
+        at_row.append(len(row))  # points are in x order: the ones after p in its row are right of it
+        row.append(p)
+    cells = []
+    col_end = n
+    ends = [0] * n  # end of each point's column (points are in (x, y) order)
+    for i in range(n - 1, -1, -1):
+        if i == n - 1 or points[i + 1][0] != points[i][0]:
+            col_end = i + 1
+        ends[i] = col_end
+    for i in range(n - 1):
+        pt = points[i]
+        below = points[i + 1:ends[i]]
+        if not below:
+            continue
+        right = by_y[pt[1]][at_row[i] + 1:]
         v_pt, h_pt = intersections[pt]
         found = None
         for below_pt in below:
@@ -512,3 +639,33 @@ def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, flo
         if found:
             cells.append(found)
     return cells
+
+
+def _cells_to_tables(cells: list[tuple[float, float, float, float]]) -> list[list[tuple[float, float, float, float]]]:
+    """pdfplumber.table.cells_to_tables, same passes and same order, without its ``list.remove`` per
+    cell: each pass keeps the cells it did not take in a new list."""
+    remaining = list(cells)
+    corners: set[tuple[float, float]] = set()
+    current: list[tuple[float, float, float, float]] = []
+    tables = []
+    while remaining:
+        before = len(current)
+        left = []
+        for cell in remaining:
+            x0, top, x1, bottom = cell
+            cc = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+            # The first cell starts a table; a cell sharing a corner with it joins it.
+            if not current or cc[0] in corners or cc[1] in corners or cc[2] in corners or cc[3] in corners:
+                corners.update(cc)
+                current.append(cell)
+            else:
+                left.append(cell)
+        remaining = left
+        if len(current) == before:
+            tables.append(current)
+            corners = set()
+            current = []
+    if current:
+        tables.append(current)
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
