@@ -127,6 +127,9 @@ def _holiday_summary(cal: WorkCalendar, a: date, b: date) -> str | None:
     return "；".join(parts) + "。"
 
 
+_MAX_ORDINAL = date.max.toordinal()
+
+
 def answer_due(
     cal: WorkCalendar,
     received: date,
@@ -178,17 +181,19 @@ def answer_due(
     excluded: dict[int, int] = {}  # window index → working days skipped in it
     o = start.toordinal()
     left = total
+    workday, top = cal.is_workday_ordinal, _MAX_ORDINAL
     while left:
         o += 1
-        if not cal.is_workday_ordinal(o):
+        if o >= top:
+            raise ValueError("答复期限超出了可计算的日期范围")
+        if not workday(o):
             continue
-        hit = next((i for i, w in enumerate(windows) if w[0] <= o <= w[1]), None)
+        # Most cases have no consultation: no window to look through (this loop runs ~25 times a case).
+        hit = next((i for i, w in enumerate(windows) if w[0] <= o <= w[1]), None) if windows else None
         if hit is None:
             left -= 1
         else:
             excluded[hit] = excluded.get(hit, 0) + 1
-        if o >= date.max.toordinal():
-            raise ValueError("答复期限超出了可计算的日期范围")
     due = date.fromordinal(o)
 
     steps = []
