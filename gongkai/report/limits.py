@@ -127,10 +127,8 @@ def xml_parser(**kw):
 def pdf_page_count(data: bytes) -> int | None:
     """Pages of a PDF from its page tree (pdfium reads the cross-reference table, not the pages);
     None when pdfium cannot open it (the parser then gives its own reason)."""
-    try:
-        import pypdfium2 as pdfium
-    except ImportError:  # pragma: no cover - pdfplumber depends on it
-        return None
+    import pypdfium2 as pdfium
+
     try:
         pdf = pdfium.PdfDocument(data)
     except Exception:  # PdfiumError: damaged, encrypted
@@ -147,8 +145,8 @@ _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z0-9])")
 def check_pdf_pages(data: bytes, limit: int = MAX_PDF_PAGES) -> int | None:
     """Refuse a PDF of more than ``limit`` pages before any page is read.
 
-    pdfium takes the page tree's /Count, which a hostile file can understate while pdfminer walks every
-    leaf; the page objects written in plain sight are counted too and the larger number counts."""
+    pdfium takes the page tree's /Count, which a hostile file can understate while its page tree holds
+    more leaves; the page objects written in plain sight are counted too and the larger number counts."""
     pages = pdf_page_count(data)
     plain = len(_PAGE_OBJECT.findall(data))
     if plain > limit:

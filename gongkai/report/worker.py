@@ -42,7 +42,7 @@ OCR_MEMORY_MB = 1024
 # Loaded once in the fork server, so that each child starts with them imported (third-party and pure).
 PRELOAD = ["gongkai.report.parsers", "gongkai.report.parsers.docx", "gongkai.report.parsers.html",
            "gongkai.report.parsers.xlsx", "gongkai.report.parsers.pdf", "gongkai.report.checks",
-           "gongkai.report.parsers.pdfium", "openpyxl", "docx", "pdfplumber.table", "pypdfium2",
+           "gongkai.report.parsers.pdfium", "openpyxl", "docx", "pypdfium2",
            "lxml.etree"]
 _channel = None  # in a child: the pipe to the caller, for progress and grant messages
 _grant_left: int | None = None  # in a child: CPU seconds grant() may still give (None: the ceiling only)
