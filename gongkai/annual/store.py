@@ -12,7 +12,7 @@ with the batch), and the task reaches the batch through a random job id (``job:�
 is never written into the task queue. The task writes each file's progress and result into the batch.
 
 Waiting scans are bounded in bytes, not only in entries: at most GONGKAI_CHECK_SCAN_ADDRESS_MB per client
-address and GONGKAI_CHECK_SCAN_TOTAL_MB in all (``admit``). A scan past either waits nowhere: its entry
+address and GONGKAI_CHECK_SCAN_TOTAL_MB in all (``save``). A scan past either waits nowhere: its entry
 says so at once. The counters expire with the files they count; a file the task takes is subtracted.
 """
 from __future__ import annotations
@@ -70,13 +70,11 @@ def _add(key: str, n: int) -> int:
     return value
 
 
-def admit(request, batch: dict[str, Any], files: dict[int, bytes]) -> None:
+def _admit(owner: str, batch: dict[str, Any], files: dict[int, bytes]) -> None:
     """Drop from ``files`` each scan past the address's or the whole store's byte quota, and turn its entry
-    into an error. Counting happens in ``save``, for the files that are kept. The browser's previous batch,
-    which this one replaces, is dropped first: its waiting scans no longer count."""
-    _drop(request.COOKIES.get(COOKIE, ""))
+    into an error. Counting happens in ``save``, for the files that are kept."""
     cache = _cache()
-    mine, everyone = cache.get(_owner(request)) or 0, cache.get(ALL) or 0
+    mine, everyone = cache.get(owner) or 0, cache.get(ALL) or 0
     limit_mine, limit_all = _mb("GONGKAI_CHECK_SCAN_ADDRESS_MB"), _mb("GONGKAI_CHECK_SCAN_TOTAL_MB")
     for entry in batch["entries"]:
         data = files.get(entry["index"])
@@ -96,15 +94,19 @@ def admit(request, batch: dict[str, Any], files: dict[int, bytes]) -> None:
 
 def save(request, response, batch: dict[str, Any], files: dict[int, bytes] | None = None) -> str | None:
     """Store ``batch``, replacing this browser's previous one, and set the cookie on ``response``.
-    ``files`` (entry index → bytes) wait for the background task; returns its job id when there are any."""
+    ``files`` (entry index → bytes) wait for the background task, those within the byte quotas (the
+    others become errors in ``batch``); returns the job id when any wait. The previous batch is dropped
+    first, so its waiting scans no longer count."""
     _drop(request.COOKIES.get(COOKIE, ""))
+    owner = _owner(request)
+    if files:
+        _admit(owner, batch, files)
     token = secrets.token_urlsafe(24)
     put(token, batch)
     response.set_cookie(COOKIE, token, max_age=settings.SESSION_COOKIE_AGE, httponly=True, samesite="Lax",
                         secure=settings.SESSION_COOKIE_SECURE)
     if not files:
         return None
-    owner = _owner(request)
     for index, data in files.items():
         _cache().set(f"file:{token}:{index}", (owner, data))
         _add(owner, len(data))

@@ -76,8 +76,7 @@ def index(request):
             response = HttpResponseRedirect(reverse("annual:index") + "#results", status=303)
             scans: dict[int, bytes] = {}
             batch = services.check_uploads(uploads, scans)
-            store.admit(request, batch, scans)  # bytes waiting for OCR: bounded per address and in all
-            job = store.save(request, response, batch, scans)
+            job = store.save(request, response, batch, scans)  # scans within the byte quotas wait for OCR
             if job:  # scans are read by OCR in the worker (seconds a page); the page shows their progress
                 tasks.check_scans.enqueue(job)
             return response
