@@ -300,15 +300,22 @@ def _numbers_row_below(stream: list[Tok], k: int, n: int) -> list[int] | None:
     (labels and numbers printed apart) are left alone."""
     if k >= len(stream) or not stream[k].value:
         return None
-    row = stream[k].row
-    end = k
+    end = _row_end(stream, k)
+    if end is None:
+        return None
+    if end - k != n or end < len(stream) and stream[end].value:
+        return None
+    return list(range(k, end))
+
+
+def _row_end(stream: list[Tok], k: int) -> int | None:
+    """End of the grid row that starts at ``k`` when every cell of it is a value cell, else None."""
+    row, end = stream[k].row, k
     while end < len(stream) and stream[end].row == row:
         if not stream[end].value:
             return None
         end += 1
-    if end - k != n or end < len(stream) and stream[end].value:
-        return None
-    return list(range(k, end))
+    return end
 
 
 def _grid_values_below(stream: list[Tok], k: int, n: int) -> list[int] | None:
@@ -317,12 +324,9 @@ def _grid_values_below(stream: list[Tok], k: int, n: int) -> list[int] | None:
     those are the label's values. A row of values is never a row by itself, so nothing else claims it."""
     if k >= len(stream) or stream[k].col < 0:
         return None
-    row = stream[k].row
-    end = k
-    while end < len(stream) and stream[end].row == row:
-        if not stream[end].value:
-            return None
-        end += 1
+    end = _row_end(stream, k)
+    if end is None:
+        return None
     cells = list(range(k, end))
     if len(cells) < n or any(clean_cell(stream[p].text) for p in cells[:-n]):
         return None
